@@ -1,0 +1,1 @@
+"""Checks: the declarative YAML format, its loader and validator, the operator table and the evaluator."""

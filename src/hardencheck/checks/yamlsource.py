@@ -1,0 +1,95 @@
+"""YAML loading that remembers line numbers, so every error names file:line and the key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class SourceError:
+    """One problem in a user's file, located."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key + ': ' if self.key else ''}{self.message}"
+
+
+class LineIndex:
+    """Maps a JSON path (tuple of keys/indices) to the line where it starts in the YAML file."""
+
+    def __init__(self, node: yaml.Node | None):
+        self.lines: dict[tuple[Any, ...], int] = {}
+        if node is not None:
+            self._walk(node, ())
+
+    def _walk(self, node: yaml.Node, path: tuple[Any, ...]) -> None:
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                key = k.value
+                self.lines[path + (key,)] = k.start_mark.line + 1
+                self._walk(v, path + (key,))
+                self.lines[path + (key,)] = k.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._walk(item, path + (i,))
+
+    def line_of(self, path: tuple[Any, ...]) -> int | None:
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path)
+
+
+def load_yaml(path: Path) -> tuple[Any, LineIndex]:
+    """Parse one YAML document; raises :class:`SourceErrorList` with a located message on bad syntax."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise SourceErrorList([SourceError(str(path), mark.line + 1 if mark else None, "",
+                                           f"invalid YAML: {getattr(exc, 'problem', exc)}")]) from exc
+    return data, LineIndex(node)
+
+
+class SourceErrorList(Exception):
+    """Every error found in one or more files; the CLI prints them all and exits 2."""
+
+    def __init__(self, errors: list[SourceError]):
+        super().__init__("\n".join(map(str, errors)))
+        self.errors = errors
+
+
+def schema_errors(data: Any, schema: dict[str, Any], file: str, index: LineIndex) -> list[SourceError]:
+    """Validate against a JSON Schema; one located error per problem, the most specific first."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema)
+    out = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        leaf = _most_specific(err)
+        path = tuple(leaf.absolute_path)
+        key = ".".join(map(str, path)) or "(top level)"
+        msg = leaf.message
+        if leaf.validator == "additionalProperties":
+            msg = leaf.message.replace("Additional properties are not allowed", "unknown key")
+        out.append(SourceError(file, index.line_of(path), key, msg))
+    return out
+
+
+def _most_specific(err: Any) -> Any:
+    """For oneOf/anyOf failures, report the branch that got furthest, not 'is not valid under any'."""
+    best = err
+    while best.context:
+        best = max(best.context, key=lambda e: (len(e.absolute_path), -len(e.context or [])))
+    return best

@@ -1,0 +1,244 @@
+"""The per-target pipeline and the concurrency around it.
+
+target -> transport -> one collection -> facts -> checks -> host result.
+Hosts run concurrently; a slow or dead host costs its own timeout; each host
+result is handed to the sink the moment it is complete, so an interrupted
+run keeps every host it finished.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from hardencheck.checks.evaluate import TargetContext, evaluate_check, locate
+from hardencheck.facts.collect import CollectLimits, collect
+from hardencheck.facts.model import FactRecord
+from hardencheck.inventory.model import Target
+from hardencheck.plan import ScanPlan
+from hardencheck.results.model import CheckResult, Evidence, HostResult, Status, finding_fingerprint
+from hardencheck.results.redact import redact, redact_text
+from hardencheck.transport.base import Transport, TransportError
+from hardencheck.transport.directory import DirectoryTransport, PathMapping
+from hardencheck.transport.local import LocalTransport
+from hardencheck.transport.ssh import SshOptions, SshTransport
+from hardencheck.waivers import find_waiver
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    parallel: int = 8
+    ssh: SshOptions = field(default_factory=SshOptions)
+    limits: CollectLimits = field(default_factory=CollectLimits)
+
+
+class HostSink(Protocol):
+    def add_host(self, host: HostResult) -> None: ...
+
+
+class ProgressHook(Protocol):
+    def host_started(self, target: Target) -> None: ...
+    def host_done(self, host: HostResult) -> None: ...
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def open_transport(target: Target, options: ScanOptions) -> Transport:
+    if target.transport == "local":
+        return LocalTransport()
+    if target.transport == "dir":
+        return DirectoryTransport(Path(target.path or target.address),
+                                  [PathMapping(r, t) for r, t in target.mappings])
+    return SshTransport(target.address, options.ssh, user=target.user, port=target.port,
+                        identity_files=list(target.identity_files))
+
+
+def _evidence(record: FactRecord, path: str) -> Evidence:
+    loc = locate(record, path)
+    if loc is None:
+        source, meta = next(iter(record.sources.items()), ("", {}))
+        return Evidence(record.name, path, source, None, "", meta.get("sha256"), meta.get("repo_path"))
+    meta = record.sources.get(loc.source, {})
+    return Evidence(record.name, path, loc.source, loc.line, redact_text(loc.excerpt), meta.get("sha256"),
+                    meta.get("repo_path"))
+
+
+def evaluate_host(target: dict[str, Any], facts: dict[str, FactRecord], plan: ScanPlan) -> list[CheckResult]:
+    """Evaluate every planned check against one host's facts (used by scan and by offline ``evaluate``)."""
+    ctx = TargetContext(asset_class=target.get("asset_class"), transport=target.get("transport", "ssh"))
+    names = [target["id"], target.get("address", ""), *target.get("groups", [])]
+    results = []
+    for cid, check in plan.checks.items():
+        outcome = evaluate_check(check, facts, ctx, plan.params[cid])
+        leaves = outcome.leaves[:25]
+        evidence = [_evidence(facts[leaf.fact], leaf.path) for leaf in leaves if leaf.fact in facts]
+        observed: Any = [leaf.observed for leaf in leaves] if len(leaves) > 1 else (
+            leaves[0].observed if leaves else None)
+        expected = "; ".join(dict.fromkeys(leaf.expected for leaf in leaves))
+        reason = outcome.reason or "; ".join(dict.fromkeys(leaf.message for leaf in leaves if leaf.message))
+        result = CheckResult(
+            check_id=cid, title=check.title, severity=check.severity.value, status=Status(outcome.status),
+            reason=reason, observed=_jsonable(observed), expected=expected, evidence=evidence,
+            remediation=check.remediation, compliance={k: list(v) for k, v in check.compliance.items()},
+            tags=list(check.tags), fingerprint=finding_fingerprint(cid, target["id"]),
+        )
+        waiver = find_waiver(plan.waivers, cid, names) if result.status == Status.FAIL else None
+        if waiver is not None:
+            result.waiver = waiver.to_dict(plan.today)
+            if not waiver.expired(plan.today):
+                result.status = Status.WAIVED
+                result.reason = f"waived until {waiver.expires}: {waiver.justification}"
+        results.append(result)
+    return results
+
+
+def _jsonable(value: Any) -> Any:
+    from hardencheck.checks.operators import MISSING
+
+    if value is MISSING:
+        return None
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def error_results(plan: ScanPlan, target_id: str, reason: str) -> list[CheckResult]:
+    """A host that could not be audited: every check is ``error`` with the reason, never missing or pass."""
+    return [CheckResult(check_id=cid, title=c.title, severity=c.severity.value, status=Status.ERROR,
+                        reason=f"host could not be audited: {reason}", remediation=c.remediation,
+                        compliance={k: list(v) for k, v in c.compliance.items()}, tags=list(c.tags),
+                        fingerprint=finding_fingerprint(cid, target_id))
+            for cid, c in plan.checks.items()]
+
+
+def audit_target(target: Target, plan: ScanPlan, options: ScanOptions,
+                 register: Callable[[Transport | None], None] = lambda t: None) -> HostResult:
+    """Audit one target end to end; never raises for anything the target does."""
+    started, t0 = now_iso(), time.monotonic()
+    tdict = target.to_dict()
+    host = HostResult(target=tdict, status="ok", started=started)
+    transport: Transport | None = None
+    try:
+        transport = open_transport(target, options)
+        register(transport)
+        transport.open()
+        collection = collect(transport, plan.probes, options.limits)
+        host.facts = collection.facts
+        host.problems = collection.problems
+        transport.info.privilege = collection.privilege
+        host.results = evaluate_host(tdict, host.facts, plan)
+    except TransportError as exc:
+        host.status, host.error = "error", str(exc)
+    except Exception as exc:  # noqa: BLE001 - one host's surprise must not stop the fleet
+        host.status, host.error = "error", f"internal error while auditing: {type(exc).__name__}: {exc}"
+    finally:
+        if transport is not None:
+            host.connection = transport.info.to_dict()
+            transport.close()
+        register(None)
+    if host.status == "error":
+        host.results = error_results(plan, target.name, host.error)
+    host.finished, host.duration = now_iso(), time.monotonic() - t0
+    _redact_host(host)
+    return host
+
+
+def _redact_host(host: HostResult) -> None:
+    """Secrets never leave this function unredacted: facts and findings are scrubbed before any sink sees them."""
+    for rec in host.facts.values():
+        rec.fact.data = redact(rec.fact.data)
+        rec.fact.warnings = redact(rec.fact.warnings)
+        rec.reason = redact_text(rec.reason)
+    for r in host.results:
+        r.observed = redact(r.observed)
+        r.reason = redact_text(r.reason)
+    host.error = redact_text(host.error)
+    host.problems = redact(host.problems)
+
+
+@dataclass
+class ScanOutcome:
+    finished: list[HostResult]
+    unfinished: list[str]
+    interrupted: bool
+
+
+class _InFlight:
+    """Transports of hosts being audited, so an interrupt can cut them off instead of waiting out timeouts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_thread: dict[int, Transport] = {}
+
+    def register(self, transport: Transport | None) -> None:
+        with self._lock:
+            if transport is None:
+                self._by_thread.pop(threading.get_ident(), None)
+            else:
+                self._by_thread[threading.get_ident()] = transport
+
+    def close_all(self) -> None:
+        with self._lock:
+            transports = list(self._by_thread.values())
+        for t in transports:
+            try:
+                t.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def run_scan(targets: Iterable[Target], plan: ScanPlan, options: ScanOptions, sink: HostSink,
+             progress: ProgressHook | None = None) -> ScanOutcome:
+    """Audit targets concurrently; SIGINT/SIGTERM stop the run, keeping every finished host."""
+    targets = list(targets)
+    inflight = _InFlight()
+    finished: list[HostResult] = []
+    interrupted = False
+    previous = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
+
+    def on_term(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if previous is not None:
+        signal.signal(signal.SIGTERM, on_term)
+    pool = ThreadPoolExecutor(max_workers=max(1, options.parallel), thread_name_prefix="audit")
+    pending: dict[Future[HostResult], Target] = {}
+    try:
+        for t in targets:
+            pending[pool.submit(_audit_with_progress, t, plan, options, inflight, progress)] = t
+        while pending:
+            done, _ = wait(list(pending), timeout=0.5, return_when=FIRST_COMPLETED)
+            for fut in done:
+                pending.pop(fut)
+                host = fut.result()
+                sink.add_host(host)
+                finished.append(host)
+                if progress is not None:
+                    progress.host_done(host)
+    except KeyboardInterrupt:
+        interrupted = True
+        for fut in pending:
+            fut.cancel()
+        inflight.close_all()
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    unfinished = [t.name for t in pending.values()]
+    return ScanOutcome(finished, unfinished, interrupted)
+
+
+def _audit_with_progress(target: Target, plan: ScanPlan, options: ScanOptions, inflight: _InFlight,
+                         progress: ProgressHook | None) -> HostResult:
+    if progress is not None:
+        progress.host_started(target)
+    return audit_target(target, plan, options, inflight.register)

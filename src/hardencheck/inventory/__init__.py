@@ -1,0 +1,6 @@
+"""Inventory: inventory files and command-line target specs become :class:`Target` objects."""
+
+from hardencheck.inventory.model import Target
+from hardencheck.inventory.parse import load_inventory, parse_target_spec
+
+__all__ = ["Target", "load_inventory", "parse_target_spec"]

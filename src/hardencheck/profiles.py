@@ -1,0 +1,152 @@
+"""Profiles: which checks run, with which parameters; ``extends`` chains like ansible-lint's profiles.
+
+A broken profile fails at start-up with file:line, never after a scan.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from hardencheck.checks.loader import builtin_dir
+from hardencheck.checks.model import Check
+from hardencheck.checks.yamlsource import SourceError, SourceErrorList, load_yaml, schema_errors
+
+
+@lru_cache(maxsize=None)
+def _schema() -> dict[str, Any]:
+    return json.loads(resources.files("hardencheck").joinpath("schemas/profile.schema.json").read_text())
+
+
+@dataclass
+class Profile:
+    """A resolved profile (its ``extends`` chain already merged)."""
+
+    name: str
+    description: str = ""
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    check_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parameter_notes: dict[str, str] = field(default_factory=dict)
+    probe_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    chain: list[str] = field(default_factory=list)
+    sha256: str = ""
+
+    def selects(self, check: Check) -> bool:
+        def hit(sel: str) -> bool:
+            if sel.startswith("tag:"):
+                return sel[4:] in check.tags
+            return fnmatch.fnmatchcase(check.id, sel)
+
+        included = not self.include or any(hit(s) for s in self.include)
+        return included and not any(hit(s) for s in self.exclude)
+
+    def params_for(self, check: Check) -> dict[str, Any]:
+        params = dict(check.parameters)
+        params.update({k: v for k, v in self.parameters.items() if k in check.parameters})
+        params.update(self.check_parameters.get(check.id, {}))
+        return params
+
+    def select(self, checks: dict[str, Check]) -> dict[str, Check]:
+        return {cid: c for cid, c in sorted(checks.items()) if self.selects(c)}
+
+
+def profile_dirs(extra: list[Path] | None = None) -> list[Path]:
+    return [*(extra or []), builtin_dir("profiles")]
+
+
+def available_profiles(dirs: list[Path]) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for d in reversed(dirs):
+        if d.is_dir():
+            found.update({p.stem: p for p in sorted(d.glob("*.yaml"))})
+    return found
+
+
+def load_profile(name_or_file: str, dirs: list[Path], checks: dict[str, Check] | None = None) -> Profile:
+    """Resolve a profile by name (from ``dirs``) or path; raises SourceErrorList on any problem."""
+    known = available_profiles(dirs)
+    path = Path(name_or_file)
+    if not (path.suffix in (".yaml", ".yml") and path.is_file()):
+        if name_or_file not in known:
+            raise SourceErrorList([SourceError(name_or_file, None, "profile",
+                                               f"no such profile (available: {', '.join(sorted(known)) or 'none'})")])
+        path = known[name_or_file]
+    profile = _resolve(path, known, [])
+    if checks is not None:
+        _check_references(profile, path, checks)
+    return profile
+
+
+def _resolve(path: Path, known: dict[str, Path], seen: list[str]) -> Profile:
+    data, index = load_yaml(path)
+    errors = schema_errors(data, _schema(), str(path), index)
+    if errors:
+        raise SourceErrorList(errors)
+    if data["name"] in seen:
+        raise SourceErrorList([SourceError(str(path), index.line_of(("extends",)), "extends",
+                                           f"extends cycle: {' -> '.join(seen + [data['name']])}")])
+    parents = data.get("extends") or []
+    parents = [parents] if isinstance(parents, str) else parents
+    merged = Profile(name=data["name"])
+    for parent in parents:
+        if parent not in known:
+            raise SourceErrorList([SourceError(str(path), index.line_of(("extends",)), "extends",
+                                               f"unknown parent profile '{parent}'")])
+        base = _resolve(known[parent], known, seen + [data["name"]])
+        merged.include += base.include
+        merged.exclude += base.exclude
+        merged.parameters.update(base.parameters)
+        merged.parameter_notes.update(base.parameter_notes)
+        for cid, p in base.check_parameters.items():
+            merged.check_parameters.setdefault(cid, {}).update(p)
+        for probe, o in base.probe_options.items():
+            merged.probe_options.setdefault(probe, {}).update(o)
+        merged.chain += base.chain
+    merged.description = data["description"].strip()
+    merged.include += data.get("include") or []
+    merged.exclude += data.get("exclude") or []
+    merged.parameters.update(data.get("parameters") or {})
+    merged.parameter_notes.update(data.get("parameter_notes") or {})
+    for cid, p in (data.get("check_parameters") or {}).items():
+        merged.check_parameters.setdefault(cid, {}).update(p)
+    for probe, o in (data.get("probe_options") or {}).items():
+        merged.probe_options.setdefault(probe, {}).update(o)
+    merged.chain.append(data["name"])
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(merged.chain[0].encode() if len(merged.chain) > 1 else b"")
+    merged.sha256 = hashlib.sha256(json.dumps(merged.__dict__ | {"sha256": ""}, sort_keys=True, default=str)
+                                   .encode()).hexdigest()
+    return merged
+
+
+def _check_references(profile: Profile, path: Path, checks: dict[str, Check]) -> None:
+    """A selector or parameter that matches nothing is almost always a typo: fail early."""
+    errors = []
+    for sel in profile.include + profile.exclude:
+        if sel.startswith("tag:"):
+            if not any(sel[4:] in c.tags for c in checks.values()):
+                errors.append(SourceError(str(path), None, "include", f"no check has tag '{sel[4:]}'"))
+        elif not any(fnmatch.fnmatchcase(cid, sel) for cid in checks):
+            errors.append(SourceError(str(path), None, "include", f"no check matches '{sel}'"))
+    declared = {p for c in checks.values() for p in c.parameters}
+    for name in profile.parameters:
+        if name not in declared:
+            errors.append(SourceError(str(path), None, "parameters", f"no check declares parameter '{name}'"))
+    for cid, params in profile.check_parameters.items():
+        if cid not in checks:
+            errors.append(SourceError(str(path), None, "check_parameters", f"unknown check '{cid}'"))
+            continue
+        for name in params:
+            if name not in checks[cid].parameters:
+                errors.append(SourceError(str(path), None, f"check_parameters.{cid}",
+                                          f"check '{cid}' has no parameter '{name}'"))
+    if errors:
+        raise SourceErrorList(errors)

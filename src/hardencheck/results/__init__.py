@@ -1,0 +1,1 @@
+"""The result model: typed, versioned, redacted, with stable finding identities."""

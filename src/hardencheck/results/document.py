@@ -1,0 +1,126 @@
+"""The run document: one versioned JSON per run, written host by host as they finish.
+
+``hosts.jsonl`` in the run folder is appended (and fsync'd) as each host
+completes; ``run.json`` is the full document, written at the end — or, when
+the run is interrupted, from the hosts that finished, marked incomplete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import secrets
+import socket
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from hardencheck import __version__
+from hardencheck.facts.model import FactRecord
+from hardencheck.plan import ScanPlan
+from hardencheck.results.model import SCHEMA_VERSION, HostResult
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def operator_name() -> str:
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def plan_header(plan: ScanPlan) -> dict[str, Any]:
+    return {
+        "profile": {"name": plan.profile.name, "chain": plan.profile.chain, "sha256": plan.profile.sha256,
+                    "parameters": plan.params},
+        "checks": {"count": len(plan.checks), "sha256": plan.checks_sha256,
+                   "ids": {cid: c.sha256[:16] for cid, c in plan.checks.items()}},
+        "waivers": [w.to_dict(plan.today) for w in plan.waivers],
+    }
+
+
+def summarise(hosts: list[dict[str, Any]]) -> dict[str, Any]:
+    status = Counter()
+    failed_by_severity = Counter()
+    for h in hosts:
+        for r in h["results"]:
+            status[r["status"]] += 1
+            if r["status"] == "fail":
+                failed_by_severity[r["severity"]] += 1
+    return {
+        "hosts": len(hosts), "audited": sum(1 for h in hosts if h["status"] == "ok"),
+        "unreachable": sum(1 for h in hosts if h["status"] != "ok"),
+        "results": {s: status.get(s, 0) for s in ("pass", "fail", "error", "skipped", "waived")},
+        "failed_by_severity": {s: failed_by_severity.get(s, 0) for s in ("critical", "high", "medium", "low", "info")},
+    }
+
+
+class RunWriter:
+    """Owns one run folder; the only place that writes results (reporters stay pure)."""
+
+    def __init__(self, out_dir: Path, run_id: str, header: dict[str, Any]):
+        self.run_id = run_id
+        self.dir = out_dir / run_id
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.header = header
+        self.hosts: list[dict[str, Any]] = []
+        self._journal = open(self.dir / "hosts.jsonl", "a", encoding="utf-8")
+
+    def add_host(self, host: HostResult) -> None:
+        doc = host.to_dict()
+        self.hosts.append(doc)
+        self._journal.write(json.dumps(doc, sort_keys=True, default=str) + "\n")
+        self._journal.flush()
+        os.fsync(self._journal.fileno())
+
+    def finish(self, *, complete: bool, interrupted: bool, unfinished: list[str], warnings: list[str]) -> Path:
+        self._journal.close()
+        doc = {
+            "schema_version": SCHEMA_VERSION,
+            "run_id": self.run_id,
+            **self.header,
+            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "complete": complete,
+            "interrupted": interrupted,
+            "unfinished_targets": unfinished,
+            "warnings": warnings,
+            "summary": summarise(self.hosts),
+            "hosts": sorted(self.hosts, key=lambda h: h["target"]["id"]),
+        }
+        path = self.dir / "run.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(doc, indent=1, sort_keys=False, default=str), encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+
+def run_header(plan: ScanPlan, command: list[str], started: str) -> dict[str, Any]:
+    return {
+        "tool": {"name": "hardencheck", "version": __version__},
+        "started": started,
+        "operator": operator_name(),
+        "command": command,
+        **plan_header(plan),
+    }
+
+
+def load_run(path: Path) -> dict[str, Any]:
+    """Load ``run.json`` (a file or a run folder); a folder whose run never finished is read from its journal."""
+    if path.is_dir():
+        if (path / "run.json").is_file():
+            path = path / "run.json"
+        elif (path / "hosts.jsonl").is_file():
+            hosts = [json.loads(ln) for ln in (path / "hosts.jsonl").read_text().splitlines() if ln.strip()]
+            return {"schema_version": SCHEMA_VERSION, "run_id": path.name, "complete": False, "hosts": hosts}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def host_facts(host: dict[str, Any]) -> dict[str, FactRecord]:
+    return {name: FactRecord.from_dict(name, raw) for name, raw in (host.get("facts") or {}).items()}

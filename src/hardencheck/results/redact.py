@@ -1,0 +1,66 @@
+"""Last line of defence for secrets, and escaping for terminals.
+
+Parsers already drop password hashes and mask card numbers; this pass runs
+over everything a host result holds before it is written anywhere, so a
+parser bug or a hash sitting in an unexpected file still never reaches
+results, logs, reports or the store.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_CRYPT = re.compile(r"\$(?:1|2[abxy]?|5|6|y|gy|7|sha1|md5)\$[./A-Za-z0-9$=,+-]{8,}")
+_PAN = re.compile(r"(?<![0-9])(?:[3-6](?:[ -]?[0-9]){12,18})(?![0-9])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def mask_pan(digits: str) -> str:
+    """First six and last four, as PCI DSS 3.4.1 allows to display."""
+    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
+
+
+def _mask_pans(text: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        digits = re.sub(r"[ -]", "", m.group(0))
+        return mask_pan(digits) if 13 <= len(digits) <= 19 and luhn_ok(digits) else m.group(0)
+
+    return _PAN.sub(repl, text)
+
+
+def redact_text(text: str) -> str:
+    if "$" in text:
+        text = _CRYPT.sub("<redacted:hash>", text)
+    if any(c.isdigit() for c in text):
+        text = _mask_pans(text)
+    return text
+
+
+def redact(value: Any) -> Any:
+    """Recursively redact every string (keys included) of a JSON-able value."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {redact_text(k) if isinstance(k, str) else k: redact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    return value
+
+
+def terminal_safe(text: str, limit: int = 500) -> str:
+    """Escape control characters (ANSI sequences included) before anything from a target hits a terminal."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    return text if len(text) <= limit else text[:limit] + "…"
