@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from hardencheck import __version__
 from hardencheck.checks.yamlsource import SourceErrorList
+
+#: Sub-command modules that add themselves: each has ``register(subparsers)`` setting ``func`` defaults.
+EXTRA_COMMANDS = ["catalog"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_UNAUDITED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
@@ -89,27 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("run", type=Path, help="a run folder or its run.json")
     _common_selection(ev)
 
-    checks = sub.add_parser("checks", help="list, show or validate checks")
-    csub = checks.add_subparsers(dest="checks_command", required=True, metavar="ACTION")
-    cl = csub.add_parser("list", help="list checks with severity and requirement ids")
-    cl.add_argument("--profile", help="only the checks this profile selects")
-    cl.add_argument("--tag", help="only checks with this tag")
-    cl.add_argument("--json", action="store_true")
-    cl.add_argument("--checks-dir", action="append", type=Path, default=[])
-    cs = csub.add_parser("show", help="show one check")
-    cs.add_argument("check_id")
-    cs.add_argument("--checks-dir", action="append", type=Path, default=[])
-    cv = csub.add_parser("validate", help="validate check files; every error with file:line and key")
-    cv.add_argument("paths", nargs="+", type=Path)
-
-    profiles = sub.add_parser("profiles", help="list or show profiles")
-    psub = profiles.add_subparsers(dest="profiles_command", required=True, metavar="ACTION")
-    pl = psub.add_parser("list")
-    pl.add_argument("--profiles-dir", action="append", type=Path, default=[])
-    ps = psub.add_parser("show", help="a profile's checks and effective parameters")
-    ps.add_argument("name")
-    ps.add_argument("--profiles-dir", action="append", type=Path, default=[])
-    ps.add_argument("--checks-dir", action="append", type=Path, default=[])
+    for module in EXTRA_COMMANDS:
+        import_module(f"hardencheck.commands.{module}").register(sub)
     return parser
 
 
@@ -126,11 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "evaluate":
             from hardencheck.commands.scan import cmd_evaluate
             return cmd_evaluate(args)
-        if args.command == "checks":
-            from hardencheck.commands.catalog import cmd_checks
-            return cmd_checks(args)
-        from hardencheck.commands.catalog import cmd_profiles
-        return cmd_profiles(args)
+        return int(args.func(args))
     except SourceErrorList as exc:
         for err in exc.errors:
             print(f"error: {err}", file=sys.stderr)

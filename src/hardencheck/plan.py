@@ -66,6 +66,9 @@ def build_plan(all_checks: dict[str, Check], profile: Profile, probes: dict[str,
     for probe_name, opts in profile.probe_options.items():
         if probe_name in options:
             merge_options(options[probe_name], opts)
+    for name in list(options):
+        for dep in getattr(probes.get(name), "derived_from", ()):
+            options.setdefault(dep, {})
     for name in options:
         if name not in probes:
             missing.append(name)

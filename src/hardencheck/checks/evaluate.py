@@ -110,7 +110,14 @@ class _Evaluator:
 
     def leaf(self, node: dict[str, Any], fact: str, value: Any, where: str) -> Outcome:
         op = node["op"]
-        expected = self.params[node["param"]] if "param" in node else node.get("value")
+        if "value_from" in node:
+            ref = node["value_from"]
+            expected, _ = self.resolve(ref["fact"], ref.get("path", ""), None)
+            if expected is MISSING:
+                return Outcome(False, [Leaf(False, fact, where, value, f"{op} {ref['fact']}.{ref.get('path', '')}",
+                                            "the value to compare with is not set")])
+        else:
+            expected = self.params[node["param"]] if "param" in node else node.get("value")
         if value is MISSING and "default" in node:
             value = node["default"]
         options = {k: node[k] for k in ("ignore_case", "scheme") if k in node}
@@ -170,7 +177,9 @@ def _describe_node(node: dict[str, Any]) -> str:
     if "op" in node:
         path = node.get("path", "")
         path = ".".join(map(str, path)) if isinstance(path, list) else path
-        expected = f"param {node['param']}" if "param" in node else node.get("value")
+        expected = (f"param {node['param']}" if "param" in node else
+                    f"{node['value_from']['fact']}.{node['value_from'].get('path', '')}" if "value_from" in node
+                    else node.get("value"))
         return f"{path or 'value'} {describe(node['op'], expected)}".strip()
     for key in ("all", "any"):
         if key in node:

@@ -89,6 +89,8 @@ def _facts_in(node: Any, inherited: str | None, out: list[str]) -> None:
     fact = node.get("fact", inherited)
     if "op" in node and fact:
         out.append(fact)
+    if isinstance(node.get("value_from"), dict) and "fact" in node["value_from"]:
+        out.append(node["value_from"]["fact"])
     for key in ("all", "any"):
         for child in node.get(key, []):
             _facts_in(child, fact, out)

@@ -83,3 +83,33 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     for cid, c in selected.items():
         print(f"  {cid:<40} {c.severity.value:<8} {_refs(c.compliance)}")
     return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``checks list|show|validate`` and ``profiles list|show``."""
+    from pathlib import Path
+
+    checks = sub.add_parser("checks", help="list, show or validate checks")
+    csub = checks.add_subparsers(dest="checks_command", required=True, metavar="ACTION")
+    cl = csub.add_parser("list", help="list checks with severity and requirement ids")
+    cl.add_argument("--profile", help="only the checks this profile selects")
+    cl.add_argument("--tag", help="only checks with this tag")
+    cl.add_argument("--json", action="store_true")
+    cl.add_argument("--checks-dir", action="append", type=Path, default=[])
+    cs = csub.add_parser("show", help="show one check")
+    cs.add_argument("check_id")
+    cs.add_argument("--checks-dir", action="append", type=Path, default=[])
+    cv = csub.add_parser("validate", help="validate check files; every error with file:line and key")
+    cv.add_argument("paths", nargs="+", type=Path)
+
+    profiles = sub.add_parser("profiles", help="list or show profiles")
+    psub = profiles.add_subparsers(dest="profiles_command", required=True, metavar="ACTION")
+    pl = psub.add_parser("list")
+    pl.add_argument("--profiles-dir", action="append", type=Path, default=[])
+    ps = psub.add_parser("show", help="a profile's checks and effective parameters")
+    ps.add_argument("name")
+    ps.add_argument("--profiles-dir", action="append", type=Path, default=[])
+    ps.add_argument("--checks-dir", action="append", type=Path, default=[])
+
+    checks.set_defaults(func=cmd_checks)
+    profiles.set_defaults(func=cmd_profiles)

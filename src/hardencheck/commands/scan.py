@@ -12,7 +12,7 @@ from hardencheck.checks.model import Severity
 from hardencheck.checks.yamlsource import SourceError, SourceErrorList
 from hardencheck.commands.config import load_plan
 from hardencheck.engine import ScanOptions, evaluate_host, now_iso, run_scan
-from hardencheck.facts.collect import CollectLimits
+from hardencheck.facts.collect import CollectLimits, derive_facts
 from hardencheck.inventory import Target, load_inventory, parse_target_spec
 from hardencheck.plan import ScanPlan
 from hardencheck.progress import make_progress
@@ -117,6 +117,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                           finished=h.get("finished", ""), duration=h.get("duration", 0.0),
                           facts=host_facts(h), problems=h.get("problems", []))
         if host.status == "ok":
+            host.facts.update(derive_facts(host.facts, plan.probes))  # e.g. today's advisory feed
             host.results = evaluate_host(host.target, host.facts, plan)
         else:
             from hardencheck.engine import error_results

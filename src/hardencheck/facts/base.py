@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
-from hardencheck.facts.model import ParsedFact
+from hardencheck.facts.model import FactRecord, ParsedFact
 from hardencheck.facts.raw import ProbeRequest, RawAnswers
 
 ENTRY_POINT_GROUP = "hardencheck.probes"
@@ -44,6 +44,27 @@ class Probe(ABC):
     @abstractmethod
     def parse(self, raw: RawAnswers, options: Mapping[str, Any]) -> ParsedFact:
         """Parse the answers; raise :class:`FactUnavailable` when the fact cannot be known."""
+
+
+class DerivedProbe(Probe):
+    """A fact computed on the auditor's side from other facts plus local reference data.
+
+    Example: known vulnerabilities = the ``packages`` fact x an OSV advisory
+    feed. It asks the target for nothing; because it only reads stored facts,
+    ``hardencheck evaluate`` can recompute it later with a newer feed.
+    """
+
+    derived_from: ClassVar[tuple[str, ...]] = ()
+
+    def request(self, options: Mapping[str, Any]) -> ProbeRequest:
+        return ProbeRequest()
+
+    def parse(self, raw: RawAnswers, options: Mapping[str, Any]) -> ParsedFact:
+        raise FactUnavailable(f"{self.name} is derived from other facts, not collected")
+
+    @abstractmethod
+    def derive(self, facts: Mapping[str, "FactRecord"], options: Mapping[str, Any]) -> ParsedFact:
+        """Compute the fact from ``facts`` (each named in ``derived_from``); raise FactUnavailable if it cannot."""
 
 
 def load_probes() -> dict[str, Probe]:

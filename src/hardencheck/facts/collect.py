@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hardencheck.facts.base import FactUnavailable, Probe
+from hardencheck.facts.base import DerivedProbe, FactUnavailable, Probe
 from hardencheck.facts.batch import CollectorScript
 from hardencheck.facts.model import FactRecord
 from hardencheck.facts.raw import CommandSpec, FileSpec, RawAnswers, RawBundle, RawCommand, RawFile
@@ -58,8 +58,45 @@ def collect(transport: Transport, probes: Mapping[str, tuple[Probe, Mapping[str,
     uid = bundle.meta.get("uid", "").strip()
     privilege = None if not uid else ("root" if uid == "0" else "user")
     facts = {name: _parse_one(name, probe, opts, RawAnswers(bundle, requests[name]))
-             for name, (probe, opts) in probes.items()}
+             for name, (probe, opts) in probes.items() if not isinstance(probe, DerivedProbe)}
+    if not transport.can_execute:
+        _unmanaged_is_not_applicable(facts)
+    facts.update(derive_facts(facts, probes))
     return Collection(facts=facts, problems=problems, privilege=privilege, duration=duration)
+
+
+def _unmanaged_is_not_applicable(facts: dict[str, FactRecord]) -> None:
+    """A config repository only speaks for the files it holds: a fact it has no file for is not
+    applicable there (checks are skipped saying so), rather than an error of the audit."""
+    for rec in facts.values():
+        if rec.status == "error":
+            rec.status = "not-applicable"
+            rec.reason = f"not managed in this repository: {rec.reason}"
+
+
+def derive_facts(facts: Mapping[str, FactRecord],
+                 probes: Mapping[str, tuple[Probe, Mapping[str, Any]]]) -> dict[str, FactRecord]:
+    """Compute every derived fact from the collected ones (also used when re-evaluating a stored run)."""
+    out: dict[str, FactRecord] = {}
+    for name, (probe, opts) in probes.items():
+        if not isinstance(probe, DerivedProbe):
+            continue
+        missing = [d for d in probe.derived_from if d not in facts or facts[d].status != "ok"]
+        if missing:
+            reasons = "; ".join(f"{d}: {facts[d].reason if d in facts else 'not collected'}" for d in missing)
+            out[name] = FactRecord(name, "error", f"derived from facts that are unavailable ({reasons})")
+            continue
+        try:
+            fact = probe.derive(facts, opts)
+        except FactUnavailable as exc:
+            out[name] = FactRecord(name, "not-applicable" if exc.not_applicable else "error", exc.reason)
+            continue
+        except Exception as exc:  # noqa: BLE001
+            out[name] = FactRecord(name, "error", f"deriving {name} failed ({type(exc).__name__})")
+            continue
+        out[name] = FactRecord(name, "ok", fact=fact,
+                               sources={f"fact:{d}": {"kind": "fact", "status": "ok"} for d in probe.derived_from})
+    return out
 
 
 def _parse_one(name: str, probe: Probe, options: Mapping[str, Any], raw: RawAnswers) -> FactRecord:
