@@ -123,7 +123,7 @@ class _Evaluator:
         options = {k: node[k] for k in ("ignore_case", "scheme") if k in node}
         try:
             ok = apply(op, value, expected, options)
-            message = ""
+            message = "not set on this target" if value is MISSING and not ok else ""
         except OperatorError as exc:
             ok, message = False, str(exc)
         except re.error as exc:

@@ -1,0 +1,151 @@
+"""Fleet throughput benchmark (not a test): hardencheck vs the bare paramiko floor, side by side.
+
+Starts N real sshd fleet hosts (half `weak`, half `hardened`), then, each in a fresh
+subprocess so peak RSS is its own:
+  * hardencheck: a full scan of the N hosts with a realistic profile (collect, parse, evaluate,
+    journal every host result);
+  * floor: a bare paramiko loop that only connects, authenticates and runs one `true` per host,
+    with the same concurrency and the same TCP_NODELAY socket.
+Prints hosts/s, mean and p95 per-host latency, SSH channels per host and peak RSS.
+
+    python benchmarks/bench_fleet.py --sizes 10 50 100 --parallel 8 --profile pci-server
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "src"))
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))] if ordered else 0.0
+
+
+def worker_hardencheck(addresses: list[str], known_hosts: str, key: str, parallel: int, profile: str) -> dict:
+    from hardencheck.commands.config import load_plan
+    from hardencheck.engine import ScanOptions, run_scan
+    from hardencheck.inventory import parse_target_spec
+    from hardencheck.results.document import RunWriter, new_run_id, run_header
+    from hardencheck.transport.ssh import SshOptions
+
+    args = argparse.Namespace(profile=profile, checks=[], checks_dir=[], profiles_dir=[], waivers=None,
+                              advisories=None)
+    plan = load_plan(args)
+    options = ScanOptions(parallel=parallel, ssh=SshOptions(known_hosts=(Path(known_hosts),),
+                                                            identity_files=(Path(key),), allow_agent=False,
+                                                            look_for_keys=False, ssh_config=None))
+    out = Path(tempfile.mkdtemp(prefix="hc-bench-"))
+    writer = RunWriter(out, new_run_id(), run_header(plan, ["bench"], ""))
+    targets = [parse_target_spec(f"root@{a}") for a in addresses]
+    started = time.monotonic()
+    outcome = run_scan(targets, plan, options, writer)
+    elapsed = time.monotonic() - started
+    writer.finish(complete=True, interrupted=False, unfinished=[], warnings=[])
+    hosts = outcome.finished
+    return {
+        "elapsed": elapsed, "hosts": len(hosts), "ok": sum(h.status == "ok" for h in hosts),
+        "latencies": [h.duration for h in hosts], "checks": len(plan.checks),
+        "channels": [h.connection.get("channels_opened", 0) for h in hosts],
+        "errors": sorted({h.error for h in hosts if h.status != "ok"})[:3],
+    }
+
+
+def worker_floor(addresses: list[str], known_hosts: str, key: str, parallel: int, profile: str) -> dict:
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+
+    import paramiko
+
+    def one(address: str) -> float:
+        t0 = time.monotonic()
+        client = paramiko.SSHClient()
+        client.load_host_keys(known_hosts)
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        sock = socket.create_connection((address, 22), timeout=10)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        client.connect(address, username="root", key_filename=key, sock=sock, allow_agent=False,
+                       look_for_keys=False, timeout=10)
+        _, stdout, _ = client.exec_command("true")
+        stdout.channel.recv_exit_status()
+        client.close()
+        return time.monotonic() - t0
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        latencies = list(pool.map(one, addresses))
+    return {"elapsed": time.monotonic() - started, "hosts": len(latencies), "ok": len(latencies),
+            "latencies": latencies, "channels": [1] * len(latencies), "checks": 0, "errors": []}
+
+
+def run_worker(kind: str, addresses: list[str], known_hosts: Path, key: Path, parallel: int, profile: str) -> dict:
+    """Each measurement in its own process: its peak RSS is then its own (ru_maxrss of that child)."""
+    payload = json.dumps({"kind": kind, "addresses": addresses, "known_hosts": str(known_hosts), "key": str(key),
+                          "parallel": parallel, "profile": profile})
+    proc = subprocess.run([sys.executable, __file__, "--worker"], input=payload, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src")}, timeout=1800)
+    if proc.returncode != 0:
+        raise SystemExit(f"{kind} worker failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _worker_main() -> None:
+    req = json.loads(sys.stdin.read())
+    fn = worker_hardencheck if req["kind"] == "hardencheck" else worker_floor
+    result = fn(req["addresses"], req["known_hosts"], req["key"], req["parallel"], req["profile"])
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 100])
+    ap.add_argument("--parallel", type=int, default=8)
+    ap.add_argument("--profile", default="pci-server")
+    ap.add_argument("--base", default="127.88", help="fleet address base (127.0.0.0/8 only)")
+    args = ap.parse_args()
+    from fleet import Fleet
+
+    rows = []
+    with Fleet(Path(tempfile.mkdtemp(prefix="hc-bench-fleet-")), base=args.base) as fleet:
+        for n in args.sizes:
+            have = len(fleet.hosts)
+            if have < n:
+                fleet.start([(f"bench-{i}", "weak" if i % 2 else "hardened") for i in range(have, n)])
+            addresses = [h.address for h in fleet.hosts[:n]]
+            for kind in ("floor", "hardencheck"):
+                r = run_worker(kind, addresses, fleet.known_hosts, fleet.client_key, args.parallel, args.profile)
+                lat = r["latencies"]
+                rows.append({"kind": kind, "n": n, "hosts_per_s": r["hosts"] / r["elapsed"], "ok": r["ok"],
+                             "mean_ms": 1000 * sum(lat) / len(lat), "p95_ms": 1000 * _p95(lat),
+                             "channels_per_host": sum(r["channels"]) / len(r["channels"]),
+                             "peak_rss_mb": r["peak_rss_mb"], "checks": r["checks"], "errors": r["errors"]})
+    print(f"{'run':<12} {'N':>4} {'ok':>4} {'checks':>6} {'hosts/s':>8} {'mean ms':>8} {'p95 ms':>8} "
+          f"{'chan/host':>9} {'peak RSS MB':>11}")
+    for r in rows:
+        print(f"{r['kind']:<12} {r['n']:>4} {r['ok']:>4} {r['checks']:>6} {r['hosts_per_s']:>8.1f} {r['mean_ms']:>8.0f} "
+              f"{r['p95_ms']:>8.0f} {r['channels_per_host']:>9.1f} {r['peak_rss_mb']:>11.0f}")
+        if r["errors"]:
+            print(f"{'':<12} errors: {r['errors']}")
+    for n in args.sizes:
+        floor = next(r for r in rows if r["kind"] == "floor" and r["n"] == n)
+        hc = next(r for r in rows if r["kind"] == "hardencheck" and r["n"] == n)
+        print(f"N={n}: hardencheck / floor throughput = {hc['hosts_per_s'] / floor['hosts_per_s']:.2f} (target >= 0.8)")
+
+
+if __name__ == "__main__":
+    if "--worker" in sys.argv:
+        _worker_main()
+    else:
+        main()
