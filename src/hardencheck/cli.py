@@ -13,7 +13,7 @@ from hardencheck import __version__
 from hardencheck.checks.yamlsource import SourceErrorList
 
 #: Sub-command modules that add themselves: each has ``register(subparsers)`` setting ``func`` defaults.
-EXTRA_COMMANDS = ["catalog"]
+EXTRA_COMMANDS = ["catalog", "history", "compare", "sign"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_UNAUDITED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
@@ -118,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `hardencheck checks list | head`
+        sys.stderr.close()
+        return EXIT_OK
 
 
 def print_json(obj: Any) -> None:

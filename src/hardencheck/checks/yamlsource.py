@@ -79,12 +79,23 @@ def schema_errors(data: Any, schema: dict[str, Any], file: str, index: LineIndex
     for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         leaf = _most_specific(err)
         path = tuple(leaf.absolute_path)
+        if leaf.validator == "additionalProperties" and isinstance(leaf.instance, dict):
+            allowed = set(leaf.schema.get("properties", {}))
+            for extra in (k for k in leaf.instance if k not in allowed):
+                hint = _closest(str(extra), allowed)
+                out.append(SourceError(file, index.line_of(path + (extra,)), ".".join(map(str, path + (extra,))),
+                                       "unknown key" + (f" (did you mean '{hint}'?)" if hint else "")))
+            continue
         key = ".".join(map(str, path)) or "(top level)"
-        msg = leaf.message
-        if leaf.validator == "additionalProperties":
-            msg = leaf.message.replace("Additional properties are not allowed", "unknown key")
-        out.append(SourceError(file, index.line_of(path), key, msg))
+        out.append(SourceError(file, index.line_of(path), key, leaf.message))
     return out
+
+
+def _closest(word: str, candidates: set[str]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.75)
+    return match[0] if match else None
 
 
 def _most_specific(err: Any) -> Any:
