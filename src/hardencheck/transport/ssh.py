@@ -78,6 +78,33 @@ def resolve_endpoint(alias: str, user: str | None, port: int | None, options: Ss
     return endpoint
 
 
+_known_hosts_cache: dict[tuple[str, int, int], list[Any]] = {}
+_known_hosts_lock = threading.Lock()
+
+
+def _known_hosts(path: Path) -> list[Any]:
+    """Parsed known_hosts entries, read once per file version rather than once per host.
+
+    A fleet's known_hosts holds thousands of lines; parsing it for every connection made
+    start-up cost grow with the square of the fleet. Keyed by mtime and size, so a key added
+    by trust-on-first-use is seen by the next connection.
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return []
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    with _known_hosts_lock:
+        if key not in _known_hosts_cache:
+            keys = paramiko.HostKeys()
+            try:
+                keys.load(str(path))
+            except (OSError, paramiko.SSHException) as exc:
+                raise TransportError(f"cannot read known_hosts {path}: {exc}") from exc
+            _known_hosts_cache[key] = list(keys._entries)
+        return _known_hosts_cache[key]
+
+
 class _RecordingPolicy(paramiko.MissingHostKeyPolicy):
     """Unknown host key: refuse, or with trust-on-first-use accept and remember it."""
 
@@ -148,11 +175,7 @@ class SshTransport(Transport):
         client = paramiko.SSHClient()
         known = self._known_hosts_files()
         for f in known:
-            if f.expanduser().is_file():
-                try:
-                    client.load_host_keys(str(f.expanduser()))
-                except (OSError, paramiko.SSHException) as exc:
-                    raise TransportError(f"cannot read known_hosts {f}: {exc}") from exc
+            client.get_host_keys()._entries.extend(_known_hosts(f.expanduser()))
         policy = _RecordingPolicy(self.options.trust_on_first_use, known[0].expanduser() if known else None)
         client.set_missing_host_key_policy(policy)
         keys = [*map(str, self.options.identity_files), *ep.identity_files]
