@@ -86,7 +86,11 @@ def parse_control(word: str, bracketed: bool) -> tuple[str, dict[str, str], str 
         value, sep, action = token.partition("=")
         valid_action = action in ACTIONS or (action.isdigit() and int(action) > 0)
         if not sep or not valid_action or (value not in RETURN_VALUES and value != "default"):
-            return f"[{word}]", {"default": "bad"}, f"unparsable control [{word}]; Linux-PAM treats every result as failure"
+            return (
+                f"[{word}]",
+                {"default": "bad"},
+                f"unparsable control [{word}]; Linux-PAM treats every result as failure",
+            )
         pairs.append(f"{value}={action}")
         if value == "default":
             default = default or action

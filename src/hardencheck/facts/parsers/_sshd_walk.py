@@ -26,6 +26,8 @@ ReadFn = Callable[[str], "str | None"]
 GlobFn = Callable[[str], "list[str]"]
 
 _WHITESPACE = " \t\r\n"
+MAX_FILES = 256
+"""Files read per walk: a file including itself twice would otherwise cost 2**16 reads."""
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
@@ -126,6 +128,9 @@ def _include(
         if not matches and not _GLOB_CHARS.search(pattern):
             matches = [pattern]
         for path in matches:
+            if len(walk.files) >= MAX_FILES:
+                warn(fact, f"{where[0]}:{where[1]}: more than {MAX_FILES} files included; rest not followed")
+                return
             text = read(path)
             if text is None:
                 warn(fact, f"{where[0]}:{where[1]}: included file {show(path)} not readable")

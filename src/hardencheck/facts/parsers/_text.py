@@ -102,8 +102,7 @@ def iter_lines(raw: Any, fact: ParsedFact, source: str) -> Iterator[tuple[int, s
     if not text:
         return
     for number, line in enumerate(text.split("\n"), start=1):
-        if line.endswith("\r"):
-            line = line[:-1]
+        line = line.removesuffix("\r")
         if "\x00" in line:
             warn(fact, f"{source}:{number}: NUL byte, rest of line ignored")
             line = line.split("\x00", 1)[0]

@@ -67,7 +67,9 @@ def parse_accounts(
         fact.locations[f"users/{index}"] = Location(passwd_src, number, _redacted_line(line, 1))
         if user["password_source"] == "shadow":
             shadow_line, shadow_number = shadows[name]["_line"]
-            fact.locations[f"users/{index}/password"] = Location(shadow_src, shadow_number, _redacted_line(shadow_line, 1))
+            fact.locations[f"users/{index}/password"] = Location(
+                shadow_src, shadow_number, _redacted_line(shadow_line, 1)
+            )
         elif user["password_source"] == "passwd":
             fact.locations[f"users/{index}/password"] = fact.locations[f"users/{index}"]
         if shadow is not None and name not in shadows:
@@ -76,7 +78,11 @@ def parse_accounts(
     for name, entry in shadows.items():
         if name not in known:
             warn(fact, f"{shadow_src}:{entry['_line'][1]}: shadow entry without a passwd user")
-    fact.data = {"users": users, "groups": _groups(group, group_src, fact), "shadow_readable": shadow is not None}
+    fact.data = {
+        "users": users,
+        "groups": _groups(group, group_src, fact),
+        "shadow_readable": shadow is not None,
+    }
     return fact
 
 
@@ -157,7 +163,7 @@ def _read_shadow(text: str | None, source: str, fact: ParsedFact) -> dict[str, d
 
 
 def _groups(text: str | None, source: str, fact: ParsedFact) -> list[dict[str, Any]]:
-    groups = []
+    groups: list[dict[str, Any]] = []
     for number, line in iter_lines(text, fact, source):
         fields = _fields(line, 4, source, number, fact)
         if fields is None:

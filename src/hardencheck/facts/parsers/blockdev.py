@@ -47,13 +47,25 @@ def parse_lsblk_json(text: str, source: str = "cmd:lsblk") -> ParsedFact:
     for root in roots:
         _flatten(root, None, False, 0, devices, fact, source)
     for index, device in enumerate(devices):
-        fact.locations[f"devices/{index}"] = Location(source, None, excerpt(f"{device['name']} {device['type']} {device['fstype'] or ''} {device['mountpoint'] or ''}"))
+        fact.locations[f"devices/{index}"] = Location(
+            source,
+            None,
+            excerpt(
+                f"{device['name']} {device['type']} {device['fstype'] or ''} {device['mountpoint'] or ''}"
+            ),
+        )
     fact.data = {"devices": devices}
     return fact
 
 
 def _flatten(
-    node: Any, parent: str | None, parent_encrypted: bool, depth: int, out: list[dict[str, Any]], fact: ParsedFact, source: str
+    node: Any,
+    parent: str | None,
+    parent_encrypted: bool,
+    depth: int,
+    out: list[dict[str, Any]],
+    fact: ParsedFact,
+    source: str,
 ) -> None:
     if not isinstance(node, dict):
         warn(fact, f"{source}: device entry that is not an object skipped")
@@ -61,7 +73,8 @@ def _flatten(
     if depth > MAX_DEPTH:
         warn(fact, f"{source}: device tree deeper than {MAX_DEPTH}; rest skipped")
         return
-    children = node.get("children") if isinstance(node.get("children"), list) else []
+    raw_children = node.get("children")
+    children: list[Any] = raw_children if isinstance(raw_children, list) else []
     dev_type = _str(node.get("type"))
     fstype = _str(node.get("fstype"))
     encrypted = (
@@ -71,9 +84,10 @@ def _flatten(
         or any(isinstance(c, dict) and c.get("type") == "crypt" for c in children)
     )
     name = _str(node.get("name")) or ""
-    device = {
+    kname = _str(node.get("kname"))
+    device: dict[str, Any] = {
         "name": name,
-        "kname": _str(node.get("kname")),
+        "kname": kname,
         "parent": _str(node.get("pkname")) or parent,
         "type": dev_type,
         "fstype": fstype,
@@ -84,7 +98,7 @@ def _flatten(
     }
     out.append(device)
     for child in children:
-        _flatten(child, device["kname"] or name, encrypted, depth + 1, out, fact, source)
+        _flatten(child, kname or name, encrypted, depth + 1, out, fact, source)
 
 
 def _str(value: Any) -> str | None:
@@ -124,7 +138,7 @@ def _bool(value: Any) -> bool:
 def parse_crypttab(text: str, source: str = "/etc/crypttab") -> ParsedFact:
     """``name device [keyfile [options]]`` entries; ``none``/``-`` keyfile means a passphrase prompt."""
     fact = ParsedFact()
-    entries = []
+    entries: list[dict[str, Any]] = []
     for number, line in iter_lines(text, fact, source):
         fields = _table_fields(line)
         if not fields:
@@ -143,7 +157,7 @@ def parse_crypttab(text: str, source: str = "/etc/crypttab") -> ParsedFact:
 def parse_fstab(text: str, source: str = "/etc/fstab") -> ParsedFact:
     """``device mountpoint fstype options [dump [pass]]``; ``\\040``-style escapes decoded."""
     fact = ParsedFact()
-    entries = []
+    entries: list[dict[str, Any]] = []
     for number, line in iter_lines(text, fact, source):
         fields = _table_fields(line)
         if not fields:

@@ -51,7 +51,9 @@ def parse_dpkg_status(text: str, source: str = "/var/lib/dpkg/status") -> Parsed
         }
         if package["version"] is None:
             warn(fact, f"{source}:{name_line[1]}: package {show(name)} has no Version")
-        fact.locations[f"packages/{len(packages)}"] = Location(source, name_line[1], excerpt(f"Package: {name}"))
+        fact.locations[f"packages/{len(packages)}"] = Location(
+            source, name_line[1], excerpt(f"Package: {name}")
+        )
         packages.append(package)
     fact.data = {"format": "dpkg", "packages": packages, "not_installed": skipped}
     return fact

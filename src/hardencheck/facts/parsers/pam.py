@@ -28,6 +28,10 @@ TYPES = ("auth", "account", "password", "session")
 DEFAULT_PAM_SERVICES = ("sshd", "sudo", "common-auth", "common-password", "login", "su")
 MAX_INCLUDE_LEVEL = 16
 """libpam's PAM_SUBSTACK_MAX_LEVEL: deeper includes abort loading."""
+MAX_LOADS = 256
+"""File loads per service: a file including itself twice would otherwise cost 2**16 loads."""
+MAX_ENTRIES = 1000
+"""Entries per stack; real stacks have a few dozen, and bypass analysis is quadratic."""
 
 INCLUDE_ONLY = frozenset(
     {
@@ -50,7 +54,9 @@ INCLUDE_ONLY = frozenset(
 """Files that exist to be included, not services: no ``other`` fallback is applied to them."""
 
 ReadFn = Callable[[str], "str | None"]
-_COMMENTED = re.compile(r"#[#\s]*(-?)(auth|account|password|session)\s+(\[[^\]]*\]|\S+)\s+(\S+)", re.IGNORECASE)
+_COMMENTED = re.compile(
+    r"#[#\s]*(-?)(auth|account|password|session)\s+(\[[^\]]*\]|\S+)\s+(\S+)", re.IGNORECASE
+)
 
 
 def parse_pam(read: ReadFn, services: list[str], pam_dir: str = "/etc/pam.d") -> ParsedFact:
@@ -80,7 +86,9 @@ def parse_pam(read: ReadFn, services: list[str], pam_dir: str = "/etc/pam.d") ->
         if empty and service != "other" and service not in INCLUDE_ONLY:
             other = loader.load_service("other") or {}
             for kind in empty:
-                stacks[kind] = [dict(e, included_from=f"{loader.path('other')} (fallback)") for e in other.get(kind, [])]
+                stacks[kind] = [
+                    dict(e, included_from=f"{loader.path('other')} (fallback)") for e in other.get(kind, [])
+                ]
             data["fallback"][service] = empty
         data["services"][service] = stacks
     if any(data["fallback"].values()) and "other" not in data["services"]:
@@ -110,6 +118,10 @@ class _Loader:
     commented: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     _seen_comments: set[tuple[str, str, int]] = field(default_factory=set)
+    _cache: dict[str, list[tuple[int, str, list[tuple[str, bool]]]] | None] = field(default_factory=dict)
+    _comment_cache: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _loads: int = 0
+    _error_keys: set[tuple[str, str, int, str]] = field(default_factory=set)
 
     def path(self, name: str) -> str:
         return name if name.startswith("/") else f"{self.pam_dir}/{name}"
@@ -117,6 +129,7 @@ class _Loader:
     def load_service(self, service: str) -> dict[str, list[dict[str, Any]]] | None:
         nodes: dict[str, list[Node]] = {kind: [] for kind in TYPES}
         self.commented.setdefault(service, [])
+        self._loads = 0
         if not self._load(service, _Context(service, None, 0, 0, None), nodes):
             return None
         for kind in TYPES:
@@ -125,19 +138,53 @@ class _Loader:
 
     def _load(self, name: str, ctx: _Context, nodes: dict[str, list[Node]]) -> bool:
         path = self.path(name)
-        text = self.read(path)
-        if text is None:
+        lines = self._lines(path, ctx.service)
+        if lines is None:
             return False
-        text = as_text(text)
-        if "\r\n" in text:
-            warn(self.fact, f"{path}: CRLF line endings; libpam does not strip '\\r', so module names on these lines would not load")
-        self._collect_comments(text, path, ctx.service)
-        for number, line in _logical_lines(text, self.fact, path):
-            self._line(line, number, path, ctx, nodes)
+        self._loads += 1
+        if self._loads > MAX_LOADS:
+            warn(
+                self.fact,
+                f"{path}: more than {MAX_LOADS} includes for service {show(ctx.service)}; rest not followed",
+            )
+            return True
+        for number, line, tokens in lines:
+            if self._loads > MAX_LOADS:
+                break
+            self._line(tokens, line, number, path, ctx, nodes)
         return True
 
-    def _line(self, line: str, number: int, path: str, ctx: _Context, nodes: dict[str, list[Node]]) -> None:
-        tokens = _tokens(line)
+    def _lines(self, path: str, service: str) -> list[tuple[int, str, list[tuple[str, bool]]]] | None:
+        """Read and assemble a file once, however often it is included."""
+        if path not in self._cache:
+            raw = self.read(path)
+            text = None if raw is None else as_text(raw)
+            if text is not None and "\r\n" in text:
+                warn(
+                    self.fact,
+                    f"{path}: CRLF line endings; libpam does not strip '\\r', "
+                    "so module names on these lines would not load",
+                )
+            self._cache[path] = (
+                None
+                if text is None
+                else [(n, line, _tokens(line)) for n, line in _logical_lines(text, self.fact, path)]
+            )
+            if text is not None:
+                self._comment_cache[path] = _commented_lines(text, path)
+        if self._cache[path] is not None:
+            self._add_comments(path, service)
+        return self._cache[path]
+
+    def _line(
+        self,
+        tokens: list[tuple[str, bool]],
+        line: str,
+        number: int,
+        path: str,
+        ctx: _Context,
+        nodes: dict[str, list[Node]],
+    ) -> None:
         if not tokens:
             return
         where = f"{path}:{number}"
@@ -148,12 +195,19 @@ class _Loader:
         dash = tokens[0][0].startswith("-")
         kind = tokens[0][0][dash:].lower()
         if kind not in TYPES:
-            self._error(ctx, path, number, f"illegal module type {show(tokens[0][0])}; libpam installs an always-failing handler")
+            self._error(
+                ctx,
+                path,
+                number,
+                f"illegal module type {show(tokens[0][0])}; libpam installs an always-failing handler",
+            )
             return
         if ctx.only is not None and kind != ctx.only:
             return
         if len(tokens) < 3:
-            self._error(ctx, path, number, "no control flag or module; libpam installs an always-failing handler")
+            self._error(
+                ctx, path, number, "no control flag or module; libpam installs an always-failing handler"
+            )
             return
         control, actions, problem = parse_control(*tokens[1])
         if problem:
@@ -164,9 +218,26 @@ class _Loader:
                 nodes[kind].append(Node(None, ctx.level))
             self._include(tokens[2][0], where, ctx, kind, level, nodes)
             return
-        nodes[kind].append(Node(self._entry(tokens, kind, dash, control, actions, path, number, line, ctx), ctx.level))
+        if len(nodes[kind]) >= MAX_ENTRIES:
+            warn(
+                self.fact,
+                f"{where}: {kind} stack of {show(ctx.service)} longer than {MAX_ENTRIES} entries; "
+                "rest ignored",
+            )
+            return
+        nodes[kind].append(
+            Node(self._entry(tokens, kind, dash, control, actions, path, number, line, ctx), ctx.level)
+        )
 
-    def _include(self, target: str | None, where: str, ctx: _Context, only: str | None, level: int, nodes: dict[str, list[Node]]) -> None:
+    def _include(
+        self,
+        target: str | None,
+        where: str,
+        ctx: _Context,
+        only: str | None,
+        level: int,
+        nodes: dict[str, list[Node]],
+    ) -> None:
         path, _, number = where.rpartition(":")
         if not target:
             self._error(ctx, path, int(number), "include without a file name")
@@ -176,7 +247,12 @@ class _Loader:
             return
         child = _Context(ctx.service, only, level, ctx.depth + 1, where)
         if not self._load(target, child, nodes):
-            self._error(ctx, path, int(number), f"included file {show(self.path(target))} missing; libpam installs an always-failing handler")
+            self._error(
+                ctx,
+                path,
+                int(number),
+                f"included file {show(self.path(target))} missing; libpam installs an always-failing handler",
+            )
 
     def _entry(
         self,
@@ -213,20 +289,26 @@ class _Loader:
 
     def _error(self, ctx: _Context, path: str, number: int, reason: str) -> None:
         warn(self.fact, f"{path}:{number}: {reason}")
-        record = {"service": ctx.service, "source": path, "line": number, "reason": reason}
-        if record not in self.errors:
-            self.errors.append(record)
+        key = (ctx.service, path, number, reason)
+        if key not in self._error_keys and len(self.errors) < MAX_ENTRIES:
+            self._error_keys.add(key)
+            self.errors.append({"service": ctx.service, "source": path, "line": number, "reason": reason})
 
-    def _collect_comments(self, text: str, path: str, service: str) -> None:
-        for number, line in iter_lines(text, ParsedFact(), path):
-            match = _COMMENTED.match(line.strip())
-            if not match or not _looks_like_module(match.group(4)):
-                continue
-            key = (service, path, number)
-            if key in self._seen_comments:
-                continue
-            self._seen_comments.add(key)
-            self.commented[service].append(
+    def _add_comments(self, path: str, service: str) -> None:
+        for item in self._comment_cache.get(path, []):
+            key = (service, path, item["line"])
+            if key not in self._seen_comments:
+                self._seen_comments.add(key)
+                self.commented[service].append(dict(item))
+
+
+def _commented_lines(text: str, path: str) -> list[dict[str, Any]]:
+    """Module lines someone commented out, e.g. ``#auth required pam_google_authenticator.so``."""
+    found = []
+    for number, line in iter_lines(text, ParsedFact(), path):
+        match = _COMMENTED.match(line.strip())
+        if match and _looks_like_module(match.group(4)):
+            found.append(
                 {
                     "module": match.group(4).rsplit("/", 1)[-1],
                     "type": match.group(2).lower(),
@@ -235,6 +317,7 @@ class _Loader:
                     "excerpt": excerpt(line),
                 }
             )
+    return found
 
 
 def _looks_like_module(word: str) -> bool:
@@ -307,7 +390,11 @@ def _record_locations(fact: ParsedFact) -> None:
     for service, stacks in fact.data["services"].items():
         for kind, entries in (stacks or {}).items():
             for index, entry in enumerate(entries):
-                fact.locations[f"services/{service}/{kind}/{index}"] = Location(entry["source"], entry["line"], entry["excerpt"])
+                fact.locations[f"services/{service}/{kind}/{index}"] = Location(
+                    entry["source"], entry["line"], entry["excerpt"]
+                )
     for service, lines in fact.data["commented"].items():
         for index, item in enumerate(lines):
-            fact.locations[f"commented/{service}/{index}"] = Location(item["source"], item["line"], item["excerpt"])
+            fact.locations[f"commented/{service}/{index}"] = Location(
+                item["source"], item["line"], item["excerpt"]
+            )

@@ -45,7 +45,15 @@ def parse_ss(text: str, source: str = "cmd:ss -Htuln") -> ParsedFact:
         address = local.group("v6") if local.group("v6") is not None else local.group("host")
         process = _PROCESS.search(line)
         fact.locations[f"listeners/{len(listeners)}"] = Location(source, number, excerpt(line))
-        listeners.append(_listener(proto, address, int(local.group("port")), local.group("iface"), process.group(1) if process else None))
+        listeners.append(
+            _listener(
+                proto,
+                address,
+                int(local.group("port")),
+                local.group("iface"),
+                process.group(1) if process else None,
+            )
+        )
     fact.data = {"listeners": listeners}
     return fact
 
@@ -61,7 +69,9 @@ def _listener(proto: str, address: str, port: int, iface: str | None, process: s
     }
 
 
-def parse_proc_net(tcp_text: str | None, tcp6_text: str | None, udp_text: str | None, udp6_text: str | None) -> ParsedFact:
+def parse_proc_net(
+    tcp_text: str | None, tcp6_text: str | None, udp_text: str | None, udp6_text: str | None
+) -> ParsedFact:
     """Listening sockets from /proc/net/{tcp,tcp6,udp,udp6} (tcp state 0A, udp state 07).
 
     No process names (that needs /proc/<pid>/fd walking) and no interface
@@ -98,7 +108,11 @@ def parse_proc_net(tcp_text: str | None, tcp6_text: str | None, udp_text: str | 
 def _decode(field: str) -> tuple[str, int] | None:
     """``0100007F:0016`` -> ``("127.0.0.1", 22)``: each 32-bit word is host-endian (little on x86/arm)."""
     hex_address, _, hex_port = field.partition(":")
-    if len(hex_address) not in (8, 32) or not re.fullmatch(r"[0-9A-Fa-f]+", hex_address + hex_port) or len(hex_port) > 4:
+    if (
+        len(hex_address) not in (8, 32)
+        or not re.fullmatch(r"[0-9A-Fa-f]+", hex_address + hex_port)
+        or len(hex_port) > 4
+    ):
         return None
     raw = b"".join(bytes.fromhex(hex_address[i : i + 8])[::-1] for i in range(0, len(hex_address), 8))
     address = ipaddress.ip_address(raw)

@@ -92,13 +92,15 @@ def parse_sshd_config(read: ReadFn, glob: GlobFn, main_path: str = "/etc/ssh/ssh
             for index, origin in enumerate(setting.item_origins):
                 fact.locations[f"{keyword}/{index}"] = _loc(origin)
     _apply_defaults(fact)
-    fact.data["listenaddress"] = _listen_addresses(resolved.globals.get("listenaddress"), fact.data["port"])
+    _expand_listen_addresses(fact, resolved.globals.get("listenaddress"))
     fact.data["match_blocks"] = _match_blocks(walk, resolved, fact)
     fact.data["files"] = walk.files
     return fact
 
 
-def locate_sshd_settings(fact: ParsedFact, read: ReadFn, glob: GlobFn, main_path: str = "/etc/ssh/sshd_config") -> None:
+def locate_sshd_settings(
+    fact: ParsedFact, read: ReadFn, glob: GlobFn, main_path: str = "/etc/ssh/sshd_config"
+) -> None:
     """Point ``sshd -T`` values at the config line that set them.
 
     The file location replaces the ``cmd:sshd -T`` one, since the line to fix
@@ -113,7 +115,8 @@ def locate_sshd_settings(fact: ParsedFact, read: ReadFn, glob: GlobFn, main_path
             fact.locations[keyword] = _loc(setting.origins[0])
     if "match_blocks" not in fact.data:
         fact.data["match_blocks"] = _match_blocks(walk, resolved, fact)
-    fact.warnings.extend(w for w in scratch.warnings if w not in fact.warnings)
+    for message in scratch.warnings:
+        warn(fact, message)
 
 
 @dataclass
@@ -142,7 +145,9 @@ def _resolve(walk: Walk, fact: ParsedFact) -> _Resolved:
         if directive.block is not None:
             by_block.setdefault(directive.block, []).append(directive)
     settings = _collect(global_lines, fact)
-    blocks = {index: _collect(lines, fact, quiet=walk.matches[index].is_all) for index, lines in by_block.items()}
+    blocks = {
+        index: _collect(lines, fact, quiet=walk.matches[index].is_all) for index, lines in by_block.items()
+    }
     overriding = [d for d in global_lines if d.block is not None and d.keyword in _MATCH_OVERRIDES]
     settings.update(_collect(overriding, fact, quiet=True))
     return _Resolved(settings, blocks)
@@ -157,12 +162,18 @@ def _canonical(walk: Walk, fact: ParsedFact) -> list[Directive]:
             warn(fact, f"{d.source}:{d.line}: {keyword} is deprecated/unsupported in OpenSSH 9.2; ignored")
             continue
         if keyword not in t.KNOWN_KEYWORDS:
-            warn(fact, f"{d.source}:{d.line}: unknown keyword {show(d.keyword)} (sshd would refuse this file)")
+            warn(
+                fact, f"{d.source}:{d.line}: unknown keyword {show(d.keyword)} (sshd would refuse this file)"
+            )
             continue
         if keyword in ("match", "include"):
             continue
         if d.block is not None and keyword not in t.MATCH_ALLOWED and not walk.matches[d.block].is_all:
-            warn(fact, f"{d.source}:{d.line}: {keyword} is not allowed in a Match block (sshd would refuse this file)")
+            warn(
+                fact,
+                f"{d.source}:{d.line}: {keyword} is not allowed in a Match block "
+                "(sshd would refuse this file)",
+            )
         kept.append(Directive(keyword, d.args, d.source, d.line, d.excerpt, d.block))
     return kept
 
@@ -194,7 +205,10 @@ def _accumulate(out: dict[str, _Setting], d: Directive, fact: ParsedFact, quiet:
         name = d.args[0]
         if any(existing.split(" ", 1)[0] == name for existing in setting.value):
             if not quiet:
-                warn(fact, f"{d.source}:{d.line}: Subsystem {show(name)} already defined (sshd 9.2 refuses this)")
+                warn(
+                    fact,
+                    f"{d.source}:{d.line}: Subsystem {show(name)} already defined (sshd 9.2 refuses this)",
+                )
             return
         items = [" ".join(d.args)]
     else:
@@ -222,7 +236,8 @@ def _value(d: Directive, fact: ParsedFact, quiet: bool) -> Any:
         value = value.lower()
         return t.ENUM_SYNONYMS.get((keyword, value), value)
     if keyword in t.UPPER_KEYWORDS:
-        return value.upper()
+        value = value.upper()
+        return t.ENUM_SYNONYMS.get((keyword, value), value)
     if keyword in t.TIME_KEYWORDS:
         seconds = _seconds(value)
         if seconds is None and not quiet:
@@ -284,15 +299,23 @@ def _apply_defaults(fact: ParsedFact) -> None:
     fact.data["defaulted"] = sorted(defaulted)
 
 
-def _listen_addresses(setting: _Setting | None, ports: list[str]) -> list[str]:
-    """Expand ListenAddress like sshd: an address without a port listens on every Port."""
+def _expand_listen_addresses(fact: ParsedFact, setting: _Setting | None) -> None:
+    """Expand ListenAddress like sshd: an address without a port listens on every Port.
+
+    With no ListenAddress at all sshd listens on ``[::]`` and ``0.0.0.0`` for
+    each port (a default, so no location).
+    """
+    ports: list[str] = fact.data["port"]
     if setting is None:
-        return [f"{host}:{port}" for port in ports for host in ("[::]", "0.0.0.0")]
-    out = []
-    for address in setting.value:
+        fact.data["listenaddress"] = [f"{host}:{port}" for port in ports for host in ("[::]", "0.0.0.0")]
+        return
+    out: list[str] = []
+    for address, origin in zip(setting.value, setting.item_origins):
         host, port = _split_host_port(address)
-        out.extend([f"{host}:{port}"] if port else [f"{host}:{p}" for p in ports])
-    return out
+        for expanded in [f"{host}:{port}"] if port else [f"{host}:{p}" for p in ports]:
+            fact.locations[f"listenaddress/{len(out)}"] = _loc(origin)
+            out.append(expanded)
+    fact.data["listenaddress"] = out
 
 
 def _split_host_port(address: str) -> tuple[str, str | None]:

@@ -331,9 +331,7 @@ IGNORED = frozenset(
 
 EXTRA_KEYWORDS = frozenset({"match", "debianbanner", "rdomain", "hostcertificate", "channeltimeout"})
 
-KNOWN_KEYWORDS = (
-    frozenset(SCALAR_DEFAULTS) | COMMA_LISTS | LIST_KEYWORDS | EXTRA_KEYWORDS
-)
+KNOWN_KEYWORDS = frozenset(SCALAR_DEFAULTS) | COMMA_LISTS | LIST_KEYWORDS | EXTRA_KEYWORDS
 
 MATCH_ALLOWED = frozenset(
     {
@@ -439,5 +437,6 @@ ENUM_WORDS = frozenset(
 ENUM_SYNONYMS = {
     ("permitrootlogin", "prohibit-password"): "without-password",
     ("compression", "delayed"): "yes",
+    ("loglevel", "DEBUG1"): "DEBUG",
 }
 """Spellings sshd accepts but prints differently (it prints the first table entry)."""
