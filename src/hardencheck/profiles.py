@@ -5,21 +5,22 @@ A broken profile fails at start-up with file:line, never after a scan.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from hardencheck.checks.loader import builtin_dir
 from hardencheck.checks.model import Check
-from hardencheck.checks.yamlsource import SourceError, SourceErrorList, load_yaml, schema_errors
+from hardencheck.checks.yamlsource import LineIndex, SourceError, SourceErrorList, load_yaml, schema_errors
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema() -> dict[str, Any]:
     return json.loads(resources.files("hardencheck").joinpath("schemas/profile.schema.json").read_text())
 
@@ -79,13 +80,19 @@ def load_profile(name_or_file: str, dirs: list[Path], checks: dict[str, Check] |
             raise SourceErrorList([SourceError(name_or_file, None, "profile",
                                                f"no such profile (available: {', '.join(sorted(known)) or 'none'})")])
         path = known[name_or_file]
-    profile = _resolve(path, known, [])
+    profile, origins = _resolve(path, known, [])
     if checks is not None:
-        _check_references(profile, path, checks)
+        _check_references(profile, origins, str(path), checks)
     return profile
 
 
-def _resolve(path: Path, known: dict[str, Path], seen: list[str]) -> Profile:
+#: Where each include/exclude entry, parameter and check parameter of a resolved profile was written:
+#: ``("include", i)``, ``("exclude", i)`` (indices into the merged lists), ``("parameters", name)``,
+#: ``("check_parameters", id)`` and ``("check_parameters", id, name)`` -> (file, line).
+_Origins = dict[tuple[Any, ...], tuple[str, int | None]]
+
+
+def _resolve(path: Path, known: dict[str, Path], seen: list[str]) -> tuple[Profile, _Origins]:
     data, index = load_yaml(path)
     errors = schema_errors(data, _schema(), str(path), index)
     if errors:
@@ -96,11 +103,15 @@ def _resolve(path: Path, known: dict[str, Path], seen: list[str]) -> Profile:
     parents = data.get("extends") or []
     parents = [parents] if isinstance(parents, str) else parents
     merged = Profile(name=data["name"])
+    origins: _Origins = {}
     for parent in parents:
         if parent not in known:
             raise SourceErrorList([SourceError(str(path), index.line_of(("extends",)), "extends",
                                                f"unknown parent profile '{parent}'")])
-        base = _resolve(known[parent], known, seen + [data["name"]])
+        base, base_origins = _resolve(known[parent], known, seen + [data["name"]])
+        shift = {"include": len(merged.include), "exclude": len(merged.exclude)}
+        origins.update({(key[0], key[1] + shift[key[0]]) if key[0] in shift else key: where
+                        for key, where in base_origins.items()})
         merged.include += base.include
         merged.exclude += base.exclude
         merged.parameters.update(base.parameters)
@@ -110,6 +121,7 @@ def _resolve(path: Path, known: dict[str, Path], seen: list[str]) -> Profile:
         for probe, o in base.probe_options.items():
             merged.probe_options.setdefault(probe, {}).update(o)
         merged.chain += base.chain
+    origins.update(_own_origins(data, str(path), index, merged))
     merged.description = data["description"].strip()
     merged.include += data.get("include") or []
     merged.exclude += data.get("exclude") or []
@@ -120,33 +132,51 @@ def _resolve(path: Path, known: dict[str, Path], seen: list[str]) -> Profile:
     for probe, o in (data.get("probe_options") or {}).items():
         merged.probe_options.setdefault(probe, {}).update(o)
     merged.chain.append(data["name"])
-    digest = hashlib.sha256(path.read_bytes())
-    digest.update(merged.chain[0].encode() if len(merged.chain) > 1 else b"")
-    merged.sha256 = hashlib.sha256(json.dumps(merged.__dict__ | {"sha256": ""}, sort_keys=True, default=str)
-                                   .encode()).hexdigest()
-    return merged
+    resolved = {k: v for k, v in dataclasses.asdict(merged).items() if k != "sha256"}
+    merged.sha256 = hashlib.sha256(json.dumps(resolved, sort_keys=True, default=str).encode()).hexdigest()
+    return merged, origins
 
 
-def _check_references(profile: Profile, path: Path, checks: dict[str, Check]) -> None:
-    """A selector or parameter that matches nothing is almost always a typo: fail early."""
+def _own_origins(data: dict[str, Any], file: str, index: LineIndex, merged: Profile) -> _Origins:
+    """The origins of one file's own entries, before they are appended to what its parents gave."""
+    out: _Origins = {}
+    for kind, before in (("include", len(merged.include)), ("exclude", len(merged.exclude))):
+        for i, _ in enumerate(data.get(kind) or []):
+            out[(kind, before + i)] = (file, index.line_of((kind, i)))
+    for name in data.get("parameters") or {}:
+        out[("parameters", name)] = (file, index.line_of(("parameters", name)))
+    for cid, params in (data.get("check_parameters") or {}).items():
+        out[("check_parameters", cid)] = (file, index.line_of(("check_parameters", cid)))
+        for name in params:
+            out[("check_parameters", cid, name)] = (file, index.line_of(("check_parameters", cid, name)))
+    return out
+
+
+def _check_references(profile: Profile, origins: _Origins, file: str, checks: dict[str, Check]) -> None:
+    """A selector or parameter that matches nothing is almost always a typo: fail early, at its line."""
     errors = []
-    for sel in profile.include + profile.exclude:
-        if sel.startswith("tag:"):
-            if not any(sel[4:] in c.tags for c in checks.values()):
-                errors.append(SourceError(str(path), None, "include", f"no check has tag '{sel[4:]}'"))
-        elif not any(fnmatch.fnmatchcase(cid, sel) for cid in checks):
-            errors.append(SourceError(str(path), None, "include", f"no check matches '{sel}'"))
+
+    def error(at: tuple[Any, ...], key: str, message: str) -> None:
+        errors.append(SourceError(*origins.get(at, (file, None)), key, message))
+
+    for kind in ("include", "exclude"):
+        for i, sel in enumerate(getattr(profile, kind)):
+            if sel.startswith("tag:"):
+                if not any(sel[4:] in c.tags for c in checks.values()):
+                    error((kind, i), kind, f"no check has tag '{sel[4:]}'")
+            elif not any(fnmatch.fnmatchcase(cid, sel) for cid in checks):
+                error((kind, i), kind, f"no check matches '{sel}'")
     declared = {p for c in checks.values() for p in c.parameters}
     for name in profile.parameters:
         if name not in declared:
-            errors.append(SourceError(str(path), None, "parameters", f"no check declares parameter '{name}'"))
+            error(("parameters", name), "parameters", f"no check declares parameter '{name}'")
     for cid, params in profile.check_parameters.items():
         if cid not in checks:
-            errors.append(SourceError(str(path), None, "check_parameters", f"unknown check '{cid}'"))
+            error(("check_parameters", cid), "check_parameters", f"unknown check '{cid}'")
             continue
         for name in params:
             if name not in checks[cid].parameters:
-                errors.append(SourceError(str(path), None, f"check_parameters.{cid}",
-                                          f"check '{cid}' has no parameter '{name}'"))
+                error(("check_parameters", cid, name), f"check_parameters.{cid}",
+                      f"check '{cid}' has no parameter '{name}'")
     if errors:
         raise SourceErrorList(errors)

@@ -11,7 +11,7 @@ import datetime as dt
 import fnmatch
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from hardencheck.checks.yamlsource import SourceError, SourceErrorList, load_yaml, schema_errors
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema() -> dict[str, Any]:
     return json.loads(resources.files("hardencheck").joinpath("schemas/waivers.schema.json").read_text())
 
@@ -50,24 +50,30 @@ class Waiver:
 def load_waivers(path: Path) -> list[Waiver]:
     """Load and validate; every problem (bad date, missing justification) is reported with file:line."""
     data, index = load_yaml(path)
-    for w in (data or {}).get("waivers") or [] if isinstance(data, dict) else []:
+    entries = data.get("waivers") if isinstance(data, dict) else None
+    entries = entries if isinstance(entries, list) else []
+    for w in entries:
         if isinstance(w, dict) and isinstance(w.get("expires"), dt.date):
-            w["expires"] = w["expires"].isoformat()  # YAML reads bare dates as dates
+            w["expires"] = w["expires"].isoformat()  # in case a loader reads bare dates as dates
     errors = schema_errors(data, _schema(), str(path), index)
+    flagged = {e.key for e in errors}
     waivers: list[Waiver] = []
-    if not errors:
-        for i, w in enumerate(data["waivers"]):
-            try:
-                expires = dt.date.fromisoformat(str(w["expires"]))
-            except ValueError:
-                errors.append(SourceError(str(path), index.line_of(("waivers", i, "expires")),
-                                          f"waivers.{i}.expires", f"not a date: {w['expires']!r}"))
-                continue
+    for i, w in enumerate(entries):  # dates are checked even when the schema found problems elsewhere
+        if not isinstance(w, dict) or not isinstance(w.get("expires"), str) or f"waivers.{i}.expires" in flagged:
+            continue
+        try:  # the schema's pattern admits 2030-02-30; the calendar does not
+            expires = dt.date.fromisoformat(w["expires"])
+        except ValueError:
+            errors.append(SourceError(str(path), index.line_of(("waivers", i, "expires")),
+                                      f"waivers.{i}.expires", f"not a date: {w['expires']!r}"))
+            continue
+        if not flagged:
             hosts = w["hosts"] if isinstance(w["hosts"], list) else [w["hosts"]]
             waivers.append(Waiver(w["check"], tuple(hosts), w["justification"].strip(), expires,
                                   w.get("approved_by", ""), w.get("ticket", ""),
                                   f"{path}:{index.line_of(('waivers', i))}"))
     if errors:
+        errors.sort(key=lambda e: e.line or 0)
         raise SourceErrorList(errors)
     return waivers
 

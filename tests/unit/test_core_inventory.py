@@ -54,7 +54,6 @@ def test_bad_specs(spec):
     assert info.value.errors[0].key == "target"
 
 
-@pytest.mark.xfail(strict=True, reason="inventory/parse.py:_SPEC accepts any digit run as a port (99999, 0)")
 @pytest.mark.parametrize("spec", ["host:99999", "host:0"])
 def test_out_of_range_port_is_rejected(spec):
     with pytest.raises(SourceErrorList):
@@ -117,29 +116,21 @@ def test_ini_unbalanced_quote_names_the_line(tmp_path):
     assert (info.value.errors[0].line, info.value.errors[0].key) == (2, "web")
 
 
-@pytest.mark.xfail(strict=True, reason="inventory/parse.py:groups_of never includes 'all', so [all:vars] is ignored")
 def test_ini_all_vars_apply_to_every_host(tmp_path):
     path = write(tmp_path, "hosts.ini", "lone\n\n[web]\nweb1\n\n[all:vars]\nansible_user=auditor\n")
     assert {t.name: t.user for t in load_inventory(path)} == {"lone": "auditor", "web1": "auditor"}
 
 
-@pytest.mark.xfail(strict=True, reason="inventory/parse.py:_load_ini_inventory splits [g:vars] lines with "
-                                       "str.partition, keeping quotes that Ansible strips")
 def test_ini_group_var_quotes_are_stripped(tmp_path):
     path = write(tmp_path, "hosts.ini", '[web]\nweb1\n\n[web:vars]\nansible_user="posadmin"\n')
     assert load_inventory(path)[0].user == "posadmin"
 
 
-@pytest.mark.xfail(strict=True, reason="inventory/parse.py:load_inventory treats a suffix-less INI file whose first "
-                                       "line is a bare host name (Ansible's classic /etc/ansible/hosts) as YAML")
 def test_ini_without_suffix_starting_with_a_bare_host(tmp_path):
     path = write(tmp_path, "hosts", "bastion\n\n[pos]\npos-01\n")
     assert [t.name for t in load_inventory(path)] == ["bastion", "pos-01"]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="inventory/parse.py:_target_from_vars calls int(port) unguarded: a bad port crashes "
-                          "with ValueError instead of a located SourceErrorList")
 def test_bad_port_is_a_source_error(tmp_path):
     path = write(tmp_path, "hosts.ini", "[web]\nweb1 ansible_port=ssh\n")
     with pytest.raises(SourceErrorList):
@@ -207,8 +198,6 @@ def test_yaml_without_all_and_host_in_two_groups(tmp_path):
     assert t.asset_class == "pos"
 
 
-@pytest.mark.xfail(strict=True, reason="inventory/parse.py:_walk_yaml_group merges {**prev_vars, **gvars, **hv}: a "
-                                       "later group's vars override a host var set under an earlier group")
 def test_yaml_host_vars_beat_group_vars_from_a_later_group(tmp_path):
     path = write(tmp_path, "inv.yaml", """
         all:
@@ -255,3 +244,99 @@ def test_target_identity_ignores_vars():
     a = Target("h", "ssh", vars={"x": 1})
     b = Target("h", "ssh", vars={"x": 2})
     assert a == b and hash(a) == hash(b)
+
+
+# --- precedence, detection and bad values ----------------------------------------------------------------------
+
+def test_ini_child_group_vars_beat_parent_group_vars_whatever_the_section_order(tmp_path):
+    path = write(tmp_path, "hosts.ini", "[stores]\npos-01\n\n[pos]\npos-01\n\n[stores:children]\npos\n\n"
+                                        "[pos:vars]\nansible_user=posadmin\n\n[stores:vars]\nansible_user=storeadmin\n\n"
+                                        "[all:vars]\nansible_user=auditor\nasset_class=server\n")
+    (t,) = load_inventory(path)
+    assert (t.user, t.asset_class, t.groups) == ("posadmin", "server", ("stores", "pos"))
+
+
+def test_ini_group_var_with_spaces_and_quotes(tmp_path):
+    path = write(tmp_path, "hosts.ini", "[web]\nweb1\n\n[web:vars]\nasset_class = 'pos terminal'  # note\n")
+    assert load_inventory(path)[0].asset_class == "pos terminal"
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("[web]\nweb1\n\n[web:vars]\nansible_user\n", 5),
+    ("[web]\nweb1 ansible_user\n", 2),
+])
+def test_ini_var_without_a_value_is_a_located_error(tmp_path, text, line):
+    path = write(tmp_path, "hosts.ini", text)
+    with pytest.raises(SourceErrorList) as info:
+        load_inventory(path)
+    assert info.value.errors[0].line == line
+    assert "expected key=value" in info.value.errors[0].message
+
+
+def test_every_bad_port_is_reported_with_host_and_line(tmp_path):
+    path = write(tmp_path, "hosts.ini", "[web]\nweb1 ansible_port=ssh\nweb2 ansible_port=70000\nweb3 ansible_port=22\n")
+    with pytest.raises(SourceErrorList) as info:
+        load_inventory(path)
+    assert [(e.file, e.line, e.key) for e in info.value.errors] == [(str(path), 2, "web1"), (str(path), 3, "web2")]
+    assert info.value.errors[0].message == "ansible_port: 'ssh' is not a port number (1-65535)"
+
+
+@pytest.mark.parametrize("port", ["true", "0", "-22", "22.5"])
+def test_yaml_bad_port_names_the_host_line(tmp_path, port):
+    path = write(tmp_path, "inv.yaml", f"all:\n  hosts:\n    ok:\n    h1:\n      port: {port}\n")
+    with pytest.raises(SourceErrorList) as info:
+        load_inventory(path)
+    assert [(e.line, e.key) for e in info.value.errors] == [(4, "h1")]
+
+
+def test_yaml_group_defined_twice_is_one_group(tmp_path):
+    path = write(tmp_path, "inv.yaml", """
+        stores:
+          vars: {asset_class: store}
+          children:
+            pos:
+              vars: {ansible_user: posadmin}
+        pos:
+          hosts:
+            pos-01:
+        """)
+    (t,) = load_inventory(path)
+    assert (t.user, t.asset_class, t.groups) == ("posadmin", "store", ("pos", "stores"))
+
+
+def test_yaml_child_group_vars_beat_parent_group_vars_listed_later(tmp_path):
+    path = write(tmp_path, "inv.yaml", """
+        pos:
+          vars: {ansible_user: posadmin}
+          hosts:
+            pos-01:
+        stores:
+          vars: {ansible_user: storeadmin}
+          children:
+            pos:
+        """)
+    assert load_inventory(path)[0].user == "posadmin"
+
+
+def test_yaml_hosts_must_be_a_mapping(tmp_path):
+    path = write(tmp_path, "inv.yaml", "all:\n  hosts: [a, b]\n")
+    with pytest.raises(SourceErrorList) as info:
+        load_inventory(path)
+    assert (info.value.errors[0].line, info.value.errors[0].message) == (2, "hosts must be a mapping")
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("all:\n  hosts:\n    h1:\n", ["h1"]),
+    ("bastion ansible_host=192.0.2.1\n", ["bastion"]),
+    ("# comment\nweb1\nweb2\n", ["web1", "web2"]),
+])
+def test_suffix_less_inventories_are_told_by_content(tmp_path, text, names):
+    assert [t.name for t in load_inventory(write(tmp_path, "hosts", text))] == names
+
+
+def test_suffix_less_broken_yaml_reports_the_yaml_error(tmp_path):
+    path = write(tmp_path, "hosts", "all:\n  hosts:\n    a: b: c\n")
+    with pytest.raises(SourceErrorList) as info:
+        load_inventory(path)
+    assert info.value.errors[0].line == 3
+    assert info.value.errors[0].message.startswith("invalid YAML")

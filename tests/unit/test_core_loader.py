@@ -138,8 +138,6 @@ def test_unknown_probe(tmp_path):
     assert err.line is not None
 
 
-@pytest.mark.xfail(strict=True, reason="loader.py:validate_check locates an unknown probe at the `expect:` line "
-                                       "(14) rather than at the misspelt `fact:` line (24)")
 def test_unknown_probe_names_the_fact_line(tmp_path):
     text = VALID.format(id="bad-probe").replace("- fact: accounts", "- fact: acounts")
     err = only_error(tmp_path, "bad-probe.yaml", text)
@@ -194,9 +192,6 @@ def test_expectation_without_any_fact(tmp_path):
     assert (err.line, err.key, err.message) == (4, "expect", "no expectation names a fact")
 
 
-@pytest.mark.xfail(strict=True, reason="loader.py:validate_check only checks that *some* node names a fact; a "
-                                       "leaf with no fact of its own or inherited loads and then trips "
-                                       "evaluate.py's assert")
 def test_leaf_without_any_fact_is_rejected(tmp_path):
     text = """
         id: half-fact
@@ -212,12 +207,12 @@ def test_leaf_without_any_fact_is_rejected(tmp_path):
     assert err.line == 7
 
 
-@pytest.mark.xfail(strict=True, reason="loader.py:validate_check never checks `collect:` keys against the known "
-                                       "probes, so a typo silently drops the probe options")
 def test_unknown_probe_under_collect_is_rejected(tmp_path):
-    text = VALID.format(id="collect-typo").replace("expect:", "collect:\n  fiel:\n    paths: [/etc/x]\nexpect:")
+    text = VALID.format(id="collect-typo").replace("    expect:",
+                                                   "    collect:\n      fiel:\n        paths: [/etc/x]\n    expect:")
     err = only_error(tmp_path, "collect-typo.yaml", text)
-    assert "fiel" in err.message
+    assert (err.line, err.key) == (15, "collect.fiel")
+    assert err.message.startswith("no probe named 'fiel' is installed")
 
 
 def test_empty_and_non_mapping_files(tmp_path):
@@ -306,3 +301,35 @@ def test_builtin_checks_read_the_expected_probes():
     assert checks["ld-so-preload-absent"].facts == ("file",)
     assert checks["accounts-uid0-only-root"].facts == ("accounts",)
     assert checks["login-defs-pass-max-days"].parameters == {"max_days": 90}
+
+
+def test_unknown_probe_in_value_from_names_its_own_line(tmp_path):
+    text = VALID.format(id="bad-ref").replace("param: max_auth_tries", "value_from: {fact: logindefs}")
+    err = only_error(tmp_path, "bad-ref.yaml", text)
+    assert (err.line, err.key) == (23, "fact")
+    assert err.message.startswith("no probe named 'logindefs' is installed")
+
+
+def test_every_leaf_without_a_fact_is_reported_at_its_own_line(tmp_path):
+    write(tmp_path, "two-gaps.yaml", """
+        id: two-gaps
+        title: Two leaves lack a fact
+        severity: low
+        expect:
+          any:
+            - {path: a, op: present}
+            - fact: sshd
+              all:
+                - {path: b, op: present}
+                - {path: users, some: {path: c, op: present}, where: {path: d, op: present}}
+            - {path: e, op: present}
+        remediation: Set PermitRootLogin no.
+        """)
+    errors = errors_of([tmp_path])
+    assert [(e.line, e.key) for e in errors] == [(6, "expect.any.0"), (11, "expect.any.2")]
+
+
+def test_load_yaml_keeps_bare_dates_as_written(tmp_path):
+    path = write(tmp_path, "x.yaml", "a: 2030-01-31\nb: 2030-02-30\nc: 2030-01-31 12:00:00\n")
+    data, _ = load_yaml(path)
+    assert data == {"a": "2030-01-31", "b": "2030-02-30", "c": "2030-01-31 12:00:00"}

@@ -223,8 +223,6 @@ def test_all_reference_errors_are_reported_together(tmp_path):
     assert len(info.value.errors) == 3
 
 
-@pytest.mark.xfail(strict=True, reason="profiles.py:_check_references builds every SourceError with line=None and "
-                                       "labels exclude selectors as 'include'")
 def test_reference_errors_name_line_and_the_right_key(tmp_path):
     write(tmp_path, "typo.yaml", "name: typo\ndescription: t\ninclude: [ssh-*]\nexclude: [zz-*]\n")
     with pytest.raises(SourceErrorList) as info:
@@ -261,3 +259,24 @@ def test_builtin_profiles_load_against_builtin_checks():
         assert profile.select(checks), name
     baseline = load_profile("linux-baseline", dirs, checks)
     assert sorted(baseline.select(checks)) == sorted(checks)
+
+
+def test_an_inherited_reference_error_names_the_parent_file_and_line(tmp_path):
+    write(tmp_path, "parent.yaml", "name: parent\ndescription: p\ninclude: [ssh-*, zz-*]\n")
+    write(tmp_path, "kid.yaml", "name: kid\ndescription: k\nextends: parent\ninclude: [yy-*]\n"
+                                "parameters:\n  max_days: 1\n  nope: 2\ncheck_parameters:\n"
+                                "  pam-max-days: {max_days: 1, nope: 2}\n")
+    with pytest.raises(SourceErrorList) as info:
+        load_profile("kid", [tmp_path], CHECKS)
+    assert [(e.file, e.line, e.key) for e in info.value.errors] == [
+        (str(tmp_path / "parent.yaml"), 3, "include"),
+        (str(tmp_path / "kid.yaml"), 4, "include"),
+        (str(tmp_path / "kid.yaml"), 7, "parameters"),
+        (str(tmp_path / "kid.yaml"), 9, "check_parameters.pam-max-days"),
+    ]
+
+
+def test_sha256_is_a_hash_of_the_resolved_profile_alone(tmp_path):
+    write(tmp_path / "a", "p.yaml", "name: p\ndescription: d\ninclude: [ssh-*]\n")
+    write(tmp_path / "b", "p.yaml", "# a comment changes nothing\nname: p\ndescription: d\ninclude: ['ssh-*']\n")
+    assert load_profile("p", [tmp_path / "a"]).sha256 == load_profile("p", [tmp_path / "b"]).sha256

@@ -104,9 +104,6 @@ def test_quoted_impossible_date(tmp_path):
     assert [(e.line, e.key, e.message) for e in errors] == [(5, "waivers.0.expires", "not a date: '2030-02-30'")]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="yamlsource.py:load_yaml catches only yaml.YAMLError; PyYAML's timestamp constructor "
-                          "raises a bare ValueError for an impossible bare date, which escapes load_waivers")
 def test_bare_impossible_date_is_a_located_error(tmp_path):
     _, errors = _errors(tmp_path, """
         waivers:
@@ -201,3 +198,29 @@ def test_to_dict_flags_expiry():
     assert d == {"check": "accounts-uid0-only-root", "hosts": ["*.store.example.com"],
                  "justification": "Known service account.", "expires": "2020-01-01", "approved_by": "",
                  "ticket": "", "expired": True, "source": ""}
+
+
+def test_empty_hosts_list_reports_the_list_branch(tmp_path):
+    _, errors = _errors(tmp_path, """
+        waivers:
+          - check: a
+            hosts: []
+            justification: long enough reason here
+            expires: 2030-01-31
+        """)
+    assert [(e.line, e.key, e.message) for e in errors] == [(3, "waivers.0.hosts", "[] should be non-empty")]
+
+
+def test_bad_dates_are_reported_alongside_schema_errors(tmp_path):
+    _, errors = _errors(tmp_path, """
+        waivers:
+          - check: a
+            hosts: [h]
+            expires: 2030-01-31
+          - check: b
+            hosts: [h]
+            justification: long enough reason here
+            expires: 2030-02-30
+        """)
+    assert [(e.line, e.key) for e in errors] == [(2, "waivers.0"), (8, "waivers.1.expires")]
+    assert errors[1].message == "not a date: '2030-02-30'"

@@ -7,6 +7,7 @@ value (``MISSING``) satisfies only ``absent``: missing data never passes.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -27,15 +28,25 @@ class OperatorError(ValueError):
     """The observed value cannot be compared this way (e.g. ``>=`` on 'yes'); the check fails with this reason."""
 
 
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
 def _num(v: Any) -> float:
-    if isinstance(v, bool):
+    """A finite number from an int, a float or a plain decimal string; anything else is an OperatorError.
+
+    ``float()`` alone would take 'nan', '-inf', 'Infinity' and '1_000', so a garbled setting could pass ``<=``.
+    """
+    if isinstance(v, bool) or not isinstance(v, int | float | str):
         raise OperatorError(f"{v!r} is not a number")
-    if isinstance(v, (int, float)):
-        return float(v)
+    if isinstance(v, str) and not _NUMBER.fullmatch(v.strip()):
+        raise OperatorError(f"{v!r} is not a number")
     try:
-        return float(str(v).strip())
-    except ValueError:
+        out = float(v.strip() if isinstance(v, str) else v)
+    except (ValueError, OverflowError):
         raise OperatorError(f"{v!r} is not a number") from None
+    if not math.isfinite(out):
+        raise OperatorError(f"{v!r} is not a number")
+    return out
 
 
 def _norm(v: Any, ignore_case: bool) -> Any:
@@ -66,21 +77,29 @@ def _as_list(v: Any) -> list[Any]:
     return [v]
 
 
+_RPM_VERSION = re.compile(r"(?:(?P<epoch>[0-9]*):)?(?P<rest>[A-Za-z0-9._+~^-]+)")
+
+
 def _version_cmp(a: Any, b: Any, scheme: str) -> int:
-    a, b = str(a), str(b)
-    if scheme == "dpkg":
-        return dpkg_compare(a, b)
+    """Order two versions by the package manager's rules; an unparseable version is an OperatorError."""
+    a, b = str(a).strip(), str(b).strip()
     if scheme == "rpm":
-        if ":" not in a:
-            a = "0:" + a
-        if ":" not in b:
-            b = "0:" + b
-        ea, _, va = a.partition(":")
-        eb, _, vb = b.partition(":")
-        if int(ea or 0) != int(eb or 0):
-            return (int(ea or 0) > int(eb or 0)) - (int(ea or 0) < int(eb or 0))
+        (ea, va), (eb, vb) = _rpm_evr(a), _rpm_evr(b)
+        if ea != eb:
+            return (ea > eb) - (ea < eb)
         return rpm_compare(va, vb)
-    return dpkg_compare(a, b)  # generic and apk: dpkg ordering is the closest well-kept implementation
+    try:  # generic and apk: dpkg ordering is the closest well-kept implementation
+        return dpkg_compare(a, b)
+    except ValueError as exc:
+        raise OperatorError(f"not a version: {exc}") from None
+
+
+def _rpm_evr(v: str) -> tuple[int, str]:
+    """``[epoch:]version[-release]`` -> (epoch, version-release); the epoch defaults to 0."""
+    m = _RPM_VERSION.fullmatch(v)
+    if m is None:
+        raise OperatorError(f"not a version: {v!r}")
+    return int(m.group("epoch") or 0), m.group("rest")
 
 
 def _ic(o: dict[str, Any]) -> bool:
@@ -94,8 +113,8 @@ OPERATORS: dict[str, Operator] = {
     "not_equals": lambda a, b, o: not _eq(a, b, _ic(o)),
     "in": lambda a, b, o: any(_eq(a, x, _ic(o)) for x in b),
     "not_in": lambda a, b, o: not any(_eq(a, x, _ic(o)) for x in b),
-    "matches": lambda a, b, o: re.search(b, str(a), re.I if _ic(o) else 0) is not None,
-    "not_matches": lambda a, b, o: re.search(b, str(a), re.I if _ic(o) else 0) is None,
+    "matches": lambda a, b, o: re.search(b, str(a), re.IGNORECASE if _ic(o) else 0) is not None,
+    "not_matches": lambda a, b, o: re.search(b, str(a), re.IGNORECASE if _ic(o) else 0) is None,
     ">=": lambda a, b, o: _num(a) >= _num(b),
     "<=": lambda a, b, o: _num(a) <= _num(b),
     ">": lambda a, b, o: _num(a) > _num(b),
@@ -121,7 +140,10 @@ def apply(op: str, observed: Any, expected: Any, options: dict[str, Any]) -> boo
     """Apply one operator. A missing value satisfies ``absent`` and nothing else."""
     if observed is MISSING:
         return op == "absent"
-    return OPERATORS[op](observed, expected, options)
+    try:
+        return OPERATORS[op](observed, expected, options)
+    except TypeError as exc:  # e.g. ``in`` against a number, ``contains`` of a list in a mapping
+        raise OperatorError(f"cannot apply {op} to {observed!r}: {exc}") from None
 
 
 def describe(op: str, expected: Any) -> str:

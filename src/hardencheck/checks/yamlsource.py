@@ -49,16 +49,33 @@ class LineIndex:
         return self.lines.get(path)
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps timestamps as the strings written.
+
+    PyYAML turns a bare ``2030-02-30`` into a ``ValueError`` from ``datetime`` (not a YAMLError, so it has
+    no line), and a bare ``2030-01-31`` into a ``date``; as strings, dates are checked by whoever reads
+    them (schema ``format``/``pattern``, ``date.fromisoformat``) and every error keeps its line.
+    """
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
 def load_yaml(path: Path) -> tuple[Any, LineIndex]:
     """Parse one YAML document; raises :class:`SourceErrorList` with a located message on bad syntax."""
     text = path.read_text(encoding="utf-8", errors="replace")
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SourceErrorList([SourceError(str(path), mark.line + 1 if mark else None, "",
                                            f"invalid YAML: {getattr(exc, 'problem', exc)}")]) from exc
+    except ValueError as exc:  # a constructor's own error; no mark to point at
+        raise SourceErrorList([SourceError(str(path), None, "", f"invalid YAML: {exc}")]) from exc
+    finally:
+        loader.dispose()
     return data, LineIndex(node)
 
 
@@ -99,8 +116,13 @@ def _closest(word: str, candidates: set[str]) -> str | None:
 
 
 def _most_specific(err: Any) -> Any:
-    """For oneOf/anyOf failures, report the branch that got furthest, not 'is not valid under any'."""
+    """For oneOf/anyOf failures, report the branch that got furthest, not 'is not valid under any'.
+
+    A branch that failed only on ``type`` did not get anywhere, so among equally deep errors one from a
+    branch whose type fits the instance wins (``hosts: []`` is a too-short list, not a non-string).
+    """
     best = err
     while best.context:
-        best = max(best.context, key=lambda e: (len(e.absolute_path), -len(e.context or [])))
+        best = max(best.context, key=lambda e: (len(e.absolute_path), e.validator != "type",
+                                                -len(e.context or [])))
     return best

@@ -12,7 +12,8 @@ import re
 from typing import Any
 
 _CRYPT = re.compile(r"\$(?:1|2[abxy]?|5|6|y|gy|7|sha1|md5)\$[./A-Za-z0-9$=,+-]{8,}")
-_PAN = re.compile(r"(?<![0-9])(?:[3-6](?:[ -]?[0-9]){12,18})(?![0-9])")
+# Not next to a hex digit either: a digit run inside a sha256 or a UUID is not a card number.
+_PAN = re.compile(r"(?<![0-9A-Fa-f])(?:[3-6](?:[ -]?[0-9]){12,18})(?![0-9A-Fa-f])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
