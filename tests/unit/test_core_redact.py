@@ -120,6 +120,13 @@ def test_pans_in_ordinary_text_are_still_masked(text, masked):
     assert redact_text(text) == masked
 
 
-@pytest.mark.parametrize("text", ["ab4111111111111111", "4111111111111111Ff", "sha:e4111111111111111b"])
-def test_digit_runs_touching_hex_are_not_card_numbers(text):
+@pytest.mark.parametrize("text", ["ab4111111111111111" + "0" * 14, "sha256:" + "e" * 16 + "4111111111111111",
+                                  "4111111111111111" + "Ff" * 8])
+def test_digit_runs_inside_hash_length_hex_are_not_card_numbers(text):
     assert redact_text(text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [("ID4111111111111111", "ID411111******1111"),
+                                              ("ab4111111111111111.", "ab411111******1111.")])
+def test_short_hex_neighbours_do_not_hide_a_card_number(text, masked):
+    assert redact_text(text) == masked

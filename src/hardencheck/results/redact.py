@@ -12,8 +12,11 @@ import re
 from typing import Any
 
 _CRYPT = re.compile(r"\$(?:1|2[abxy]?|5|6|y|gy|7|sha1|md5)\$[./A-Za-z0-9$=,+-]{8,}")
-# Not next to a hex digit either: a digit run inside a sha256 or a UUID is not a card number.
-_PAN = re.compile(r"(?<![0-9A-Fa-f])(?:[3-6](?:[ -]?[0-9]){12,18})(?![0-9A-Fa-f])")
+_PAN = re.compile(r"(?<![0-9])(?:[3-6](?:[ -]?[0-9]){12,18})(?![0-9])")
+_HEX = frozenset("0123456789abcdefABCDEF")
+#: A digit run inside a hex token this long is part of a hash (sha256, md5, UUID without dashes),
+#: not a card number; shorter hex neighbours (``ID4111...``, ``card:A4111...``) do not protect it.
+_HASH_TOKEN = 32
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -34,10 +37,20 @@ def mask_pan(digits: str) -> str:
     return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
 
 
+def _in_hash(text: str, start: int, end: int) -> bool:
+    while start > 0 and text[start - 1] in _HEX:
+        start -= 1
+    while end < len(text) and text[end] in _HEX:
+        end += 1
+    return end - start >= _HASH_TOKEN
+
+
 def _mask_pans(text: str) -> str:
     def repl(m: re.Match[str]) -> str:
         digits = re.sub(r"[ -]", "", m.group(0))
-        return mask_pan(digits) if 13 <= len(digits) <= 19 and luhn_ok(digits) else m.group(0)
+        if not (13 <= len(digits) <= 19 and luhn_ok(digits)) or _in_hash(text, m.start(), m.end()):
+            return m.group(0)
+        return mask_pan(digits)
 
     return _PAN.sub(repl, text)
 
