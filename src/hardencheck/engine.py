@@ -22,6 +22,7 @@ from hardencheck.checks.evaluate import TargetContext, evaluate_check, locate
 from hardencheck.facts.collect import CollectLimits, collect
 from hardencheck.facts.model import FactRecord
 from hardencheck.inventory.model import Target
+from hardencheck.network.session import NetworkOptions, NetworkSession, split_probes
 from hardencheck.plan import ScanPlan
 from hardencheck.results.model import CheckResult, Evidence, HostResult, Status, finding_fingerprint
 from hardencheck.results.redact import redact, redact_text
@@ -37,6 +38,7 @@ class ScanOptions:
     parallel: int = 8
     ssh: SshOptions = field(default_factory=SshOptions)
     limits: CollectLimits = field(default_factory=CollectLimits)
+    network: NetworkOptions = field(default_factory=NetworkOptions)
 
 
 class HostSink(Protocol):
@@ -81,6 +83,9 @@ def evaluate_host(target: dict[str, Any], facts: dict[str, FactRecord], plan: Sc
         outcome = evaluate_check(check, facts, ctx, plan.params[cid])
         leaves = outcome.leaves[:25]
         evidence = [_evidence(facts[leaf.fact], leaf.path) for leaf in leaves if leaf.fact in facts]
+        if outcome.status in ("pass", "fail"):  # the other side of a comparison is evidence too
+            evidence += [_evidence(facts[f], p) for f, p in _references(check.expect) if f in facts]
+        evidence = list(dict.fromkeys(evidence))
         observed: Any = [leaf.observed for leaf in leaves] if len(leaves) > 1 else (
             leaves[0].observed if leaves else None)
         expected = "; ".join(dict.fromkeys(leaf.expected for leaf in leaves))
@@ -99,6 +104,22 @@ def evaluate_host(target: dict[str, Any], facts: dict[str, FactRecord], plan: Sc
                 result.reason = f"waived until {waiver.expires}: {waiver.justification}"
         results.append(result)
     return results
+
+
+def _references(node: Any) -> list[tuple[str, str]]:
+    """``(fact, path)`` of every ``value_from`` in a check's expectation (host-vs-network comparisons)."""
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        ref = node.get("value_from")
+        if isinstance(ref, dict) and "fact" in ref:
+            path = ref.get("path", "")
+            found.append((ref["fact"], "/".join(map(str, path)) if isinstance(path, list) else str(path).replace(".", "/")))
+        for value in node.values():
+            found += [r for r in _references(value) if r not in found]
+    elif isinstance(node, list):
+        for item in node:
+            found += [r for r in _references(item) if r not in found]
+    return found
 
 
 def _jsonable(value: Any) -> Any:
@@ -121,21 +142,36 @@ def error_results(plan: ScanPlan, target_id: str, reason: str) -> list[CheckResu
 
 
 def audit_target(target: Target, plan: ScanPlan, options: ScanOptions,
-                 register: Callable[[Transport | None], None] = lambda t: None) -> HostResult:
-    """Audit one target end to end; never raises for anything the target does."""
+                 register: Callable[[Transport | None], None] = lambda t: None,
+                 network: NetworkSession | None = None) -> HostResult:
+    """Audit one target end to end; never raises for anything the target does.
+
+    Network facts come from ``network`` (the run's session, already scanning in the
+    background) or, for a lone call, from a session of this target's own.
+    """
     started, t0 = now_iso(), time.monotonic()
     tdict = target.to_dict()
     host = HostResult(target=tdict, status="ok", started=started)
+    host_probes, net_probes = split_probes(plan.probes)
+    own = None
+    if network is None and net_probes:
+        network = own = NetworkSession(plan.probes, options.network).start([target])
     transport: Transport | None = None
     try:
-        transport = open_transport(target, options)
-        register(transport)
-        transport.open()
-        collection = collect(transport, plan.probes, options.limits)
-        host.facts = collection.facts
-        host.problems = collection.problems
-        transport.info.privilege = collection.privilege
-        host.results = evaluate_host(tdict, host.facts, plan)
+        skip = _host_side_skipped(target, options)
+        if skip:
+            host.facts = {name: FactRecord(name, "not-applicable", skip) for name in host_probes}
+            host.connection = {"transport": "network", "address": target.address}
+        else:
+            transport = open_transport(target, options)
+            register(transport)
+            transport.open()
+            collection = collect(transport, host_probes, options.limits)
+            host.facts = collection.facts
+            host.problems = collection.problems
+            transport.info.privilege = collection.privilege
+        if collection.privilege == "root" and options.limits.use_sudo and transport.info.user not in ("", "root"):
+            transport.info.privilege = "sudo"
     except TransportError as exc:
         host.status, host.error = "error", str(exc)
     except Exception as exc:  # noqa: BLE001 - one host's surprise must not stop the fleet
@@ -145,11 +181,37 @@ def audit_target(target: Target, plan: ScanPlan, options: ScanOptions,
             host.connection = transport.info.to_dict()
             transport.close()
         register(None)
-    if host.status == "error":
-        host.results = error_results(plan, target.name, host.error)
+    if network is not None:
+        host.facts.update(network.records_for(target))
+        if own is not None:
+            own.close()
+    host.results = _host_results(host, host_probes, plan, target.name)
     host.finished, host.duration = now_iso(), time.monotonic() - t0
     _redact_host(host)
     return host
+
+
+def _host_side_skipped(target: Target, options: ScanOptions) -> str:
+    """Why host facts are not gathered on this target ('' when they are)."""
+    if target.transport == "network":
+        return "network-only target: there is no host access (SSH) to gather this fact"
+    if options.network.mode == "only":
+        return "host collection was skipped (--network only)"
+    return ""
+
+
+def _host_results(host: HostResult, host_probes: dict[str, Any], plan: ScanPlan, target_id: str) -> list[CheckResult]:
+    """Evaluate; a host whose SSH side failed keeps its network verdicts, its host checks are ``error``."""
+    if host.status == "error":
+        if not any(rec.status == "ok" for rec in host.facts.values()):
+            return error_results(plan, target_id, host.error)
+        for name in host_probes:
+            host.facts.setdefault(name, FactRecord(name, "error", f"host could not be audited: {host.error}"))
+    try:
+        return evaluate_host(host.target, host.facts, plan)
+    except Exception as exc:  # noqa: BLE001
+        host.status, host.error = "error", f"internal error while evaluating: {type(exc).__name__}: {exc}"
+        return error_results(plan, target_id, host.error)
 
 
 def _redact_host(host: HostResult) -> None:
@@ -210,11 +272,12 @@ def run_scan(targets: Iterable[Target], plan: ScanPlan, options: ScanOptions, si
 
     if previous is not None:
         signal.signal(signal.SIGTERM, on_term)
+    network = NetworkSession(plan.probes, options.network).start(targets) if split_probes(plan.probes)[1] else None
     pool = ThreadPoolExecutor(max_workers=max(1, options.parallel), thread_name_prefix="audit")
     pending: dict[Future[HostResult], Target] = {}
     try:
         for t in targets:
-            pending[pool.submit(_audit_with_progress, t, plan, options, inflight, progress)] = t
+            pending[pool.submit(_audit_with_progress, t, plan, options, inflight, progress, network)] = t
         while pending:
             done, _ = wait(list(pending), timeout=0.5, return_when=FIRST_COMPLETED)
             for fut in done:
@@ -229,8 +292,12 @@ def run_scan(targets: Iterable[Target], plan: ScanPlan, options: ScanOptions, si
         for fut in pending:
             fut.cancel()
         inflight.close_all()
+        if network is not None:
+            network.cancel()
     finally:
         pool.shutdown(wait=not interrupted, cancel_futures=True)
+        if network is not None:
+            network.close(wait=not interrupted)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     unfinished = [t.name for t in pending.values()]
@@ -238,7 +305,7 @@ def run_scan(targets: Iterable[Target], plan: ScanPlan, options: ScanOptions, si
 
 
 def _audit_with_progress(target: Target, plan: ScanPlan, options: ScanOptions, inflight: _InFlight,
-                         progress: ProgressHook | None) -> HostResult:
+                         progress: ProgressHook | None, network: NetworkSession | None = None) -> HostResult:
     if progress is not None:
         progress.host_started(target)
-    return audit_target(target, plan, options, inflight.register)
+    return audit_target(target, plan, options, inflight.register, network)

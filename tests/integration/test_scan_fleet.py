@@ -280,3 +280,61 @@ def test_waiver_marks_finding_waived_and_expired_waiver_is_flagged(fleet: Any, t
     assert r["ssh-max-auth-tries"]["status"] == "fail" and r["ssh-max-auth-tries"]["waiver"]["expired"] is True
     assert any("expired" in w for w in doc["warnings"])
     assert "expired" in proc.stderr
+
+
+def test_sudo_collection_as_an_unprivileged_account(fleet_factory: Any, tmp_path: Path) -> None:
+    """`--sudo`: root facts through `sudo -n` where allowed, asked once per host; never a password prompt."""
+    import shutil
+
+    if shutil.which("sudo") is None:
+        pytest.skip("sudo is not installed on this machine (scripts/bootstrap installs it)")
+    f = fleet_factory([("srv", "sudo-audit")])
+    host = f.hosts[0]
+    common = ["--profile", "linux-baseline", "--checks", "accounts-*", "--timeout", "30", *ssh_args(f)]
+
+    def scan(user: str, *extra: str) -> dict[str, Any]:
+        out = tmp_path / f"{user}{''.join(extra)}"
+        return run_doc(run_cli("scan", f"{user}@{host.address}", "--output", str(out), *common, *extra))["hosts"][0]
+
+    with_sudo = scan("auditor", "--sudo")
+    assert with_sudo["status"] == "ok", with_sudo["error"]
+    assert with_sudo["connection"]["privilege"] == "sudo"
+    assert with_sudo["connection"]["channels_opened"] == 1
+    assert with_sudo["facts"]["accounts"]["data"]["shadow_readable"] is True
+    plain = scan("auditor")
+    assert plain["connection"]["privilege"] == "user"
+    assert plain["facts"]["accounts"]["data"]["shadow_readable"] is False
+    refused = scan("helpdesk", "--sudo")  # sudo -n would need a password: fall back, do not hang
+    assert refused["status"] == "ok" and refused["connection"]["privilege"] == "user"
+
+
+def test_a_scan_leaves_nothing_on_the_target(fleet_factory: Any, tmp_path: Path) -> None:
+    """Read-only by construction: after a full scan no file on the host is newer than the scan's start.
+
+    /tmp, /var/tmp, /root and /home are the host's own (empty) folders in the fleet, so anything
+    there could only have been written by the audit; /etc, /usr, /var/lib and /opt are checked too.
+    """
+    import paramiko
+
+    f = fleet_factory([("scene", "weak")])
+    host = f.hosts[0]
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(f.known_hosts))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    client.connect(host.address, username="root", key_filename=str(f.client_key), allow_agent=False,
+                   look_for_keys=False)
+
+    def remote(cmd: str) -> str:
+        _, out, _ = client.exec_command(cmd)
+        return out.read().decode()
+
+    time.sleep(1.1)  # the host's own files were laid down when it started: keep them out of the window
+    started = remote("date +%s").strip()
+    time.sleep(1.1)
+    proc = run_cli("scan", f"root@{host.address}", "--profile", "linux-baseline", "--output", str(tmp_path),
+                   "--timeout", "60", *ssh_args(f))
+    assert run_doc(proc)["hosts"][0]["status"] == "ok"
+    written = remote(f"find /tmp /var/tmp /root /home /etc /usr /var/lib /opt /srv -xdev -newermt @{started} "
+                     "-print 2>/dev/null")
+    client.close()
+    assert written == "", f"the audit left files on the target:\n{written}"
