@@ -49,4 +49,4 @@ def load_reporters() -> dict[str, Reporter]:
     return {name: get_reporter(name) for name in reporter_names()}
 
 
-__all__ = ["ENTRY_POINT_GROUP", "BUILTIN", "Reporter", "get_reporter", "load_reporters", "reporter_names"]
+__all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "Reporter", "get_reporter", "load_reporters", "reporter_names"]

@@ -11,7 +11,7 @@ import csv
 import io
 from typing import Any, ClassVar
 
-from hardencheck.reporters.view import Finding, build_view, framework_name
+from hardencheck.reporters.view import Finding, ReportView, build_view, framework_name, no_gc
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,7 +42,10 @@ class CsvReporter:
     description: ClassVar[str] = "one row per host and check, safe against spreadsheet formula injection"
 
     def render(self, run: dict[str, Any], comparison: dict[str, Any] | None = None) -> str:
-        view = build_view(run, comparison)
+        with no_gc():
+            return self._render(build_view(run, comparison), run, comparison)
+
+    def _render(self, view: ReportView, run: dict[str, Any], comparison: dict[str, Any] | None) -> str:
         groups = {h.id: " ".join(h.groups) for h in view.hosts}
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")

@@ -10,6 +10,16 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+#: Past this many results (or transitions) the document is written without indentation: Python's
+#: indenting JSON encoder is pure Python and several times slower than the C one.
+LARGE_RESULTS = 5000
+
+
+def _size(doc: dict[str, Any]) -> int:
+    if doc.get("kind") == "comparison":
+        return len(doc.get("transitions") or ())
+    return sum(len(h.get("results") or ()) for h in doc.get("hosts") or ())
+
 
 class JsonReporter:
     name: ClassVar[str] = "json"
@@ -18,4 +28,5 @@ class JsonReporter:
 
     def render(self, run: dict[str, Any], comparison: dict[str, Any] | None = None) -> str:
         doc = comparison if comparison is not None else run
-        return json.dumps(doc, indent=1, default=str) + "\n"
+        indent = None if _size(doc) > LARGE_RESULTS else 1
+        return json.dumps(doc, indent=indent, default=str) + "\n"

@@ -12,7 +12,15 @@ import xml.etree.ElementTree as ET
 from typing import Any, ClassVar
 
 from hardencheck.reporters.text import visible
-from hardencheck.reporters.view import STATUSES, Finding, HostView, build_view, framework_name
+from hardencheck.reporters.view import (
+    STATUSES,
+    Finding,
+    HostView,
+    ReportView,
+    build_view,
+    framework_name,
+    no_gc,
+)
 
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 
@@ -103,7 +111,10 @@ class JunitReporter:
     description: ClassVar[str] = "JUnit XML: a testsuite per host, a testcase per check (CI dashboards)"
 
     def render(self, run: dict[str, Any], comparison: dict[str, Any] | None = None) -> str:
-        view = build_view(run, comparison)
+        with no_gc():
+            return self._render(build_view(run, comparison), run, comparison)
+
+    def _render(self, view: ReportView, run: dict[str, Any], comparison: dict[str, Any] | None) -> str:
         by_host: dict[str, list[Finding]] = {h.id: [] for h in view.hosts}
         for f in view.findings:
             by_host[f.host].append(f)

@@ -9,11 +9,15 @@ verdicts and a remediation plan. Reporters only lay these out.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from hardencheck.compare.remediation import plan_items
+from hardencheck.compare.score import WEIGHTS, score
 from hardencheck.reporters.text import display, requirement_key, visible
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -28,12 +32,10 @@ FRAMEWORK_NAMES = {PCI: "PCI DSS v4.0", "cis-debian-12": "CIS Debian 12"}
 REQUIREMENT_STATES = ("failed", "not_verified", "waived", "met", "not_applicable")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EvidenceView:
     """Where a verdict came from: enough for an auditor to re-check it by hand."""
 
-    fact: str
-    path: str
     source: str
     line: int | None
     excerpt: str
@@ -45,9 +47,13 @@ class EvidenceView:
         return f"{self.source}:{self.line}" if self.line else self.source
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Finding:
-    """One host × check: the later run's verdict and, with a comparison, how it changed."""
+    """One host × check: the later run's verdict and, with a comparison, how it changed.
+
+    Not frozen, unlike the other records: there are 100,000 of these in a large fleet and a frozen
+    dataclass's ``__init__`` costs several times more. Treat it as read-only all the same.
+    """
 
     host: str
     host_index: int
@@ -61,17 +67,13 @@ class Finding:
     expected: str
     evidence: tuple[EvidenceView, ...]
     compliance: tuple[tuple[str, tuple[str, ...]], ...]
+    requirements: tuple[str, ...]  # the PCI DSS ids of ``compliance``
     fingerprint: str
     waiver: dict[str, Any] | None
     remediation: str = ""
     change: str | None = None
     before_status: str | None = None
     before_observed: str = ""
-
-    @property
-    def requirements(self) -> tuple[str, ...]:
-        """This finding's PCI DSS requirement ids."""
-        return next((ids for fw, ids in self.compliance if fw == PCI), ())
 
     @property
     def severity_rank(self) -> int:
@@ -165,7 +167,6 @@ class ReportView:
     findings: list[Finding]
     status_counts: dict[str, int]
     failed_by_severity: dict[str, int]
-    open_by_severity: dict[str, dict[str, int]]  # severity -> status -> n
     requirements: list[Requirement]
     requirement_counts: dict[str, int]
     plan: list[PlanItem]
@@ -174,6 +175,13 @@ class ReportView:
     requirement_ids: list[tuple[str, str]]  # (framework, id), PCI first
     comparison: ComparisonView | None = None
     warnings: list[str] = field(default_factory=list)
+    #: Severity-weighted posture of this run, 0..100 (hardencheck.compare.score; docs/scoring.md).
+    score: float | None = None
+
+    @property
+    def run_hosts(self) -> list[HostView]:
+        """The hosts of this run (without those that only the baseline had)."""
+        return [h for h in self.hosts if h.status != "removed"]
 
     @property
     def audited(self) -> int:
@@ -181,7 +189,7 @@ class ReportView:
 
     @property
     def unreachable(self) -> int:
-        return len(self.hosts) - self.audited
+        return sum(1 for h in self.hosts if h.status not in ("ok", "removed"))
 
     @property
     def pass_rate(self) -> float | None:
@@ -194,10 +202,10 @@ class ReportView:
         """The counts the reports show, as data (the HTML embeds this for machine checks)."""
         out: dict[str, Any] = {
             "run_id": visible(str(self.run.get("run_id", ""))),
-            "hosts": len(self.hosts), "audited": self.audited, "unreachable": self.unreachable,
+            "hosts": len(self.run_hosts), "audited": self.audited, "unreachable": self.unreachable,
             "results": dict(self.status_counts), "failed_by_severity": dict(self.failed_by_severity),
             "rows": len(self.findings), "requirements": dict(self.requirement_counts),
-            "pass_rate": self.pass_rate, "plan_items": len(self.plan),
+            "pass_rate": self.pass_rate, "score_run": self.score, "plan_items": len(self.plan),
         }
         if self.comparison is not None:
             out["changes"] = dict(self.comparison.counts)
@@ -205,57 +213,88 @@ class ReportView:
         return out
 
 
-def _evidence(items: Iterable[dict[str, Any]]) -> tuple[EvidenceView, ...]:
-    return tuple(EvidenceView(fact=visible(str(e.get("fact", ""))), path=visible(str(e.get("path", ""))),
-                              source=visible(str(e.get("source", ""))),
-                              line=e["line"] if isinstance(e.get("line"), int) else None,
-                              excerpt=visible(str(e.get("excerpt") or "")), sha256=str(e.get("sha256") or ""),
-                              repo_path=visible(str(e.get("repo_path") or "")))
-                 for e in items or ())
+class _Reader:
+    """Turns result dicts into records, doing per check what is the same on every host.
+
+    A fleet of 1,000 hosts × 100 checks has 100,000 results whose titles, severities,
+    remediations and compliance maps repeat per check: those are read (made visible, sorted)
+    once per check id; per result only the host-specific values are.
+    """
+
+    def __init__(self) -> None:
+        self.text: dict[str, str] = {}
+        #: check id -> (id, title, severity, compliance pairs, PCI ids, remediation)
+        self.checks: dict[Any, tuple[str, str, str, tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...], str]] = {}
+
+    def vis(self, raw: Any) -> str:
+        key = raw if isinstance(raw, str) else str(raw or "")
+        out = self.text.get(key)
+        if out is None:
+            out = self.text[key] = visible(key)
+        return out
+
+    def check(self, r: dict[str, Any]) -> tuple[str, str, str, tuple[tuple[str, tuple[str, ...]], ...],
+                                                   tuple[str, ...], str]:
+        cid = r.get("check_id")
+        out = self.checks.get(cid)
+        if out is None:
+            raw = r.get("compliance") or {}
+            pairs = tuple((visible(str(fw)), tuple(sorted((visible(str(i)) for i in ids or ()), key=requirement_key)))
+                          for fw, ids in sorted(raw.items(), key=lambda kv: (kv[0] != PCI, str(kv[0]))))
+            severity = r.get("severity")
+            out = self.checks[cid] = (
+                visible(str(cid or "")), visible(str(r.get("title") or "")),
+                severity if severity in SEVERITY_RANK else "info",
+                pairs, next((ids for fw, ids in pairs if fw == PCI), ()), visible(str(r.get("remediation") or "")))
+        return out
+
+    def evidence(self, items: Iterable[dict[str, Any]]) -> tuple[EvidenceView, ...]:
+        vis, text = self.vis, self.text
+        out = []
+        for e in items:
+            line, excerpt, source = e.get("line"), e.get("excerpt") or "", e.get("source", "")
+            repo = e.get("repo_path")
+            out.append(EvidenceView(text.get(source) or vis(source), line if type(line) is int else None,
+                                    excerpt if type(excerpt) is str and excerpt.isascii() and excerpt.isprintable()
+                                    else visible(str(excerpt)),
+                                    str(e.get("sha256") or ""), vis(repo) if repo else ""))
+        return tuple(out)
+
+    def finding(self, host: HostView, r: dict[str, Any], t: dict[str, Any] | None) -> Finding:
+        cid, title, severity, compliance, requirements, remediation = self.checks.get(r.get("check_id")) or self.check(r)
+        status, reason, observed, expected, evidence = (r.get("status"), r.get("reason"), r.get("observed"),
+                                                        r.get("expected"), r.get("evidence"))
+        text = self.text
+        if t is None:
+            change = before_status = None
+            before_observed = ""
+        else:
+            change, before_status = t.get("change"), t.get("before_status")
+            change = change if change in CHANGES else None
+            before_status = before_status if before_status in STATUSES else None
+            before_observed = display(t.get("before_observed"))
+        return Finding(
+            host.id, host.index, host.transport, cid, title, severity, status if status in STATUSES else "error",
+            (text.get(reason) or self.vis(reason)) if reason else "",
+            observed if type(observed) is str and observed.isascii() and observed.isprintable() else display(observed),
+            (text.get(expected) or self.vis(expected)) if expected else "", self.evidence(evidence) if evidence else (),
+            compliance, requirements, r.get("fingerprint") or "", r.get("waiver"), remediation,
+            change, before_status, before_observed)
+
+    def removed(self, host: HostView, t: dict[str, Any]) -> Finding:
+        """A baseline result with no counterpart in the later run (host or check gone)."""
+        cid, title, severity, compliance, requirements, remediation = self.check(t)
+        change = t.get("change")
+        return Finding(
+            host.id, host.index, host.transport, cid, title, severity, _status(t.get("after_status")) or "none",
+            visible(str(t.get("after_reason") or "")), display(t.get("after_observed")), "",
+            self.evidence(t.get("evidence") or ()), compliance, requirements, str(t.get("fingerprint", "")),
+            t.get("waiver"), remediation, change if change in CHANGES else "removed",
+            _status(t.get("before_status")), display(t.get("before_observed")))
 
 
-def _compliance(raw: dict[str, Any] | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    if not raw:
-        return ()
-    return tuple((visible(fw), tuple(sorted((visible(str(i)) for i in ids), key=requirement_key)))
-                 for fw, ids in sorted(raw.items(), key=lambda kv: (kv[0] != PCI, kv[0])))
-
-
-def _cached(cache: dict[str, str], raw: Any) -> str:
-    """``visible`` once per distinct text: titles and remediations repeat on every host."""
-    key = str(raw or "")
-    out = cache.get(key)
-    if out is None:
-        out = cache[key] = visible(key)
-    return out
-
-
-def _finding(host: HostView, r: dict[str, Any], t: dict[str, Any] | None, cache: dict[str, str]) -> Finding:
-    return Finding(
-        host=host.id, host_index=host.index, transport=host.transport,
-        check_id=_cached(cache, r.get("check_id")), title=_cached(cache, r.get("title")),
-        severity=str(r.get("severity", "info")), status=str(r.get("status", "error")),
-        reason=visible(str(r.get("reason") or "")), observed=display(r.get("observed")),
-        expected=visible(str(r.get("expected") or "")), evidence=_evidence(r.get("evidence") or ()),
-        compliance=_compliance(r.get("compliance")), fingerprint=str(r.get("fingerprint", "")),
-        waiver=r.get("waiver"), remediation=_cached(cache, r.get("remediation")),
-        change=t.get("change") if t else None,
-        before_status=t.get("before_status") if t else None,
-        before_observed=display(t.get("before_observed")) if t else "",
-    )
-
-
-def _removed_finding(host: HostView, t: dict[str, Any], cache: dict[str, str]) -> Finding:
-    """A baseline result with no counterpart in the later run (host or check gone)."""
-    return Finding(
-        host=host.id, host_index=host.index, transport=host.transport, check_id=visible(str(t["check_id"])),
-        title=visible(str(t.get("title", ""))), severity=str(t.get("severity", "info")),
-        status=str(t.get("after_status") or "none"), reason=visible(str(t.get("after_reason") or "")),
-        observed=display(t.get("after_observed")), expected="", evidence=_evidence(t.get("evidence") or ()),
-        compliance=_compliance(t.get("compliance")), fingerprint=str(t.get("fingerprint", "")),
-        waiver=t.get("waiver"), remediation=_cached(cache, t.get("remediation")),
-        change=str(t.get("change")), before_status=t.get("before_status"),
-        before_observed=display(t.get("before_observed")))
+def _status(value: Any) -> str | None:
+    return value if value in STATUSES else None
 
 
 def _host(h: dict[str, Any], index: int, score: dict[str, Any] | None) -> HostView:
@@ -274,42 +313,40 @@ def _host(h: dict[str, Any], index: int, score: dict[str, Any] | None) -> HostVi
         host_key_trust=visible(str(conn.get("host_key_trust") or "")),
         started=visible(str(h.get("started") or "")), duration=float(h.get("duration") or 0.0),
         counts={s: counts.get(s, 0) for s in STATUSES},
-        score=(score.get("before"), score.get("after")) if score else None)
+        score=_score_pair(score))
 
 
-def _requirements(findings: list[Finding]) -> list[Requirement]:
-    statuses: dict[tuple[str, str], set[str]] = defaultdict(set)
-    checks: dict[tuple[str, str], set[str]] = defaultdict(set)
-    failing: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for f in findings:
-        if f.status == "none":
+def _score_pair(score: dict[str, Any] | None) -> tuple[float | None, float | None] | None:
+    return (score.get("before"), score.get("after")) if isinstance(score, dict) else None
+
+
+def _requirements(by_check_status: Counter[tuple[str, str]], checks: dict[str, tuple[str, ...]],
+                  failing_hosts: dict[str, set[str]]) -> list[Requirement]:
+    """Verdict per PCI DSS requirement, from per-check status counts (one pass over the findings)."""
+    statuses: dict[str, set[str]] = defaultdict(set)
+    req_checks: dict[str, set[str]] = defaultdict(set)
+    for (cid, status) in by_check_status:
+        if status == "none":
             continue
-        for req in f.requirements:
-            key = (PCI, req)
-            statuses[key].add(f.status)
-            checks[key].add(f.check_id)
-            if f.status == "fail":
-                failing[key].add(f.host)
+        for req in checks.get(cid, ()):
+            statuses[req].add(status)
+            req_checks[req].add(cid)
     out = []
-    for key in sorted(statuses, key=lambda k: requirement_key(k[1])):
-        seen = statuses[key]
+    for req in sorted(statuses, key=requirement_key):
+        seen = statuses[req]
         state = ("failed" if "fail" in seen else "not_verified" if "error" in seen else
                  "waived" if "waived" in seen else "met" if "pass" in seen else "not_applicable")
-        out.append(Requirement(key[0], key[1], state, tuple(sorted(checks[key])), len(failing[key])))
+        hosts = set().union(*(failing_hosts.get(c, set()) for c in req_checks[req]))
+        out.append(Requirement(PCI, req, state, tuple(sorted(req_checks[req])), len(hosts)))
     return out
 
 
 def derive_plan(findings: list[Finding]) -> list[PlanItem]:
-    """One item per failing check, worst severity first, then most hosts (as `compare` orders its plan)."""
-    by_check: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        if f.status == "fail":
-            by_check[f.check_id].append(f)
-    ordered = sorted(by_check.values(), key=lambda fs: (-fs[0].severity_rank, -len(fs), fs[0].check_id))
-    return [PlanItem(item=i, title=fs[0].title, severity=fs[0].severity, remediation=fs[0].remediation,
-                     hosts=tuple(sorted({f.host for f in fs})), checks=(fs[0].check_id,),
-                     requirements=fs[0].requirements)
-            for i, fs in enumerate(ordered, 1)]
+    """The plan ``compare`` would make for this run: one item per distinct fix, worst first, then most hosts."""
+    open_findings = ({"host": f.host, "check_id": f.check_id, "after_status": "fail", "remediation": f.remediation,
+                      "severity": f.severity, "title": f.title, "compliance": dict(f.compliance)}
+                     for f in findings if f.status == "fail")
+    return _plan_from_comparison(plan_items(open_findings))
 
 
 def _plan_from_comparison(plan: list[dict[str, Any]]) -> list[PlanItem]:
@@ -322,7 +359,7 @@ def _plan_from_comparison(plan: list[dict[str, Any]]) -> list[PlanItem]:
             for i, p in enumerate(plan, 1)]
 
 
-def _drift_items(items: Iterable[Any]) -> tuple[str, ...]:
+def _drift_items(items: Iterable[Any] | None) -> tuple[str, ...]:
     return tuple(display(i) for i in items or ())
 
 
@@ -339,20 +376,33 @@ def _drift(drift: dict[str, Any]) -> list[Drift]:
     return out
 
 
-def _by_check(transitions: list[dict[str, Any]]) -> list[CheckChange]:
-    per: dict[str, CheckChange] = {}
-    for t in transitions:
-        cid = visible(str(t.get("check_id", "")))
-        cc = per.get(cid)
-        if cc is None:
-            cc = per[cid] = CheckChange(cid, visible(str(t.get("title", ""))), str(t.get("severity", "info")),
-                                        {c: 0 for c in CHANGES})
-        change = str(t.get("change"))
-        cc.counts[change] = cc.counts.get(change, 0) + 1
+def _by_check(findings: list[Finding]) -> list[CheckChange]:
+    """Hosts per kind of change, per check (one C-level count over the findings)."""
+    counts = Counter((f.check_id, f.change) for f in findings if f.change)
+    first: dict[str, Finding] = {}
+    for f in findings:
+        if f.change and f.check_id not in first:
+            first[f.check_id] = f
+    per = {cid: CheckChange(cid, f.title, f.severity, {c: 0 for c in CHANGES}) for cid, f in first.items()}
+    for (cid, change), n in counts.items():
+        per[cid].counts[change] = n
     return sorted(per.values(), key=lambda c: (-SEVERITY_RANK.get(c.severity, 0), c.check_id))
 
 
-def _comparison_view(comparison: dict[str, Any]) -> ComparisonView:
+def _run_ref(ref: dict[str, Any] | None) -> dict[str, str]:
+    ref = ref or {}
+    return {k: display(ref.get(k)) for k in ("run_id", "started", "profile", "checks_sha256", "complete")}
+
+
+def _waiver_flag(w: dict[str, Any]) -> dict[str, Any]:
+    return {"check": display(w.get("check")), "hosts": [display(h) for h in w.get("hosts") or ()],
+            "expires": display(w.get("expires")), "justification": display(w.get("justification")),
+            "ticket": display(w.get("ticket")), "approved_by": display(w.get("approved_by")),
+            "affected": [(display(a.get("host")), display(a.get("check_id"))) for a in w.get("affected") or ()
+                         if isinstance(a, dict)]}
+
+
+def _comparison_view(comparison: dict[str, Any], findings: list[Finding]) -> ComparisonView:
     transitions = comparison.get("transitions") or []
     counts = Counter(str(t.get("change")) for t in transitions)
     score = comparison.get("score") or {}
@@ -360,76 +410,118 @@ def _comparison_view(comparison: dict[str, Any]) -> ComparisonView:
     before, after = comparison.get("before") or {}, comparison.get("after") or {}
     waivers = comparison.get("waivers") or {}
     return ComparisonView(
-        before={k: visible(str(v)) if v is not None else "" for k, v in before.items()},
-        after={k: visible(str(v)) if v is not None else "" for k, v in after.items()},
-        evaluated_with={k: visible(str(v)) for k, v in (comparison.get("evaluated_with") or {}).items()},
+        before=_run_ref(before), after=_run_ref(after),
+        evaluated_with={k: display((comparison.get("evaluated_with") or {}).get(k))
+                        for k in ("profile", "checks_sha256", "checks")},
         hosts_added=[visible(str(h)) for h in comparison.get("hosts_added") or ()],
         hosts_removed=[visible(str(h)) for h in comparison.get("hosts_removed") or ()],
-        counts={c: counts.get(c, 0) for c in CHANGES}, by_check=_by_check(transitions),
+        counts={c: counts.get(c, 0) for c in CHANGES}, by_check=_by_check(findings),
         drift=_drift(comparison.get("drift") or {}),
-        expired_waivers=list(waivers.get("expired_between") or ()),
-        covering_regressions=list(waivers.get("covering_regressions") or ()),
+        expired_waivers=[_waiver_flag(w) for w in waivers.get("expired_between") or () if isinstance(w, dict)],
+        covering_regressions=[_waiver_flag(w) for w in waivers.get("covering_regressions") or ()
+                              if isinstance(w, dict)],
         score_before=fleet.get("before"), score_after=fleet.get("after"),
         checks_changed=bool(before.get("checks_sha256") and after.get("checks_sha256")
                             and before.get("checks_sha256") != after.get("checks_sha256")))
 
 
+def _score(by_check_status: Counter[tuple[str, str]], info: dict[str, Any]) -> float | None:
+    """``compare.score`` over per-check counts, without expanding them into 100,000 pairs."""
+    failed = applicable = 0.0
+    for (cid, status), n in by_check_status.items():
+        if status in ("pass", "fail", "error"):
+            w = WEIGHTS.get(info[cid][2], 0) * n
+            applicable += w
+            if status != "pass":
+                failed += w
+    return score(failed, applicable)
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building 100,000 records that hold no cycles.
+
+    Each full collection walks every object of the run document; left on, collections triggered
+    by the allocations cost about as much as the reading itself on a large fleet.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_view(run: dict[str, Any], comparison: dict[str, Any] | None = None) -> ReportView:
     """Read a run (the later run, when a comparison is given) into a ``ReportView``."""
-    transitions: dict[tuple[str, str], dict[str, Any]] = {}
+    with no_gc():
+        return _build_view(run, comparison)
+
+
+def _read_findings(run: dict[str, Any], comparison: dict[str, Any] | None
+                   ) -> tuple[list[HostView], list[Finding], _Reader]:
+    pending: dict[tuple[Any, Any], dict[str, Any]] = {}
     if comparison is not None:
-        transitions = {(str(t.get("host")), str(t.get("check_id"))): t for t in comparison.get("transitions") or ()}
+        pending = {(t.get("host"), t.get("check_id")): t for t in comparison.get("transitions") or ()}
     host_scores = ((comparison or {}).get("score") or {}).get("hosts") or {}
     raw_hosts = sorted(run.get("hosts") or (), key=lambda h: str((h.get("target") or {}).get("id", "")))
     hosts: list[HostView] = []
     findings: list[Finding] = []
-    cache: dict[str, str] = {}
-    seen: set[tuple[str, str]] = set()
+    reader = _Reader()
+    finding, pop = reader.finding, pending.pop
     for index, h in enumerate(raw_hosts):
-        raw_id = str((h.get("target") or {}).get("id", "?"))
+        raw_id = (h.get("target") or {}).get("id", "?")
         host = _host(h, index, host_scores.get(raw_id))
         hosts.append(host)
-        for r in h.get("results") or ():
-            key = (raw_id, str(r.get("check_id", "")))
-            seen.add(key)
-            findings.append(_finding(host, r, transitions.get(key), cache))
-    if comparison is not None:
-        by_id = {h.id: h for h in hosts}
-        for key, t in sorted(transitions.items()):
-            if key in seen:
-                continue
-            host = by_id.get(visible(key[0]))
-            if host is None:
-                host = HostView(id=visible(key[0]), index=len(hosts), groups=(), transport="", address="",
-                                asset_class="", status="removed", error="", problems=(), privilege="", host_key="",
-                                host_key_trust="", started="", duration=0.0, counts={s: 0 for s in STATUSES},
-                                score=None)
-                hosts.append(host)
-                by_id[host.id] = host
-            findings.append(_removed_finding(host, t, cache))
+        findings.extend([finding(host, r, pop((raw_id, r.get("check_id")), None)) for r in h.get("results") or ()])
+    by_id = {h.id: h for h in hosts}
+    for key, t in sorted(pending.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
+        known = by_id.get(visible(str(key[0])))
+        if known is not None:
+            host = known
+        else:
+            host = HostView(id=visible(str(key[0])), index=len(hosts), groups=(), transport="", address="",
+                            asset_class="", status="removed", error="", problems=(), privilege="", host_key="",
+                            host_key_trust="", started="", duration=0.0, counts={s: 0 for s in STATUSES},
+                            score=_score_pair(host_scores.get(key[0])))
+            hosts.append(host)
+            by_id[host.id] = host
+        findings.append(reader.removed(host, t))
+    return hosts, findings, reader
 
-    status_counts = Counter(f.status for f in findings if f.status != "none")
-    failed = Counter(f.severity for f in findings if f.status == "fail")
-    open_by: dict[str, dict[str, int]] = {s: {st: 0 for st in STATUSES} for s in SEVERITIES}
+
+def _build_view(run: dict[str, Any], comparison: dict[str, Any] | None) -> ReportView:
+    hosts, findings, reader = _read_findings(run, comparison)
+    by_check_status = Counter((f.check_id, f.status) for f in findings)
+    info = {c[0]: c for c in reader.checks.values()}  # visible id -> (id, title, severity, pairs, PCI ids, fix)
+    status_counts: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
+    for (cid, status), n in by_check_status.items():
+        status_counts[status] += n
+        if status == "fail":
+            failed[info[cid][2]] += n
+    failing_hosts: dict[str, set[str]] = defaultdict(set)
     for f in findings:
-        if f.status in STATUSES and f.severity in open_by:
-            open_by[f.severity][f.status] += 1
-    requirements = _requirements(findings)
+        if f.status == "fail":
+            failing_hosts[f.check_id].add(f.host)
+    requirements = _requirements(by_check_status, {cid: c[4] for cid, c in info.items()}, failing_hosts)
     req_counts = Counter(r.state for r in requirements)
     plan = (_plan_from_comparison(comparison.get("plan") or []) if comparison is not None
             else derive_plan(findings))
-    groups = sorted({g for h in hosts for g in h.groups})
-    req_ids = sorted({(fw, i) for f in findings for fw, ids in f.compliance for i in ids},
+    req_ids = sorted({(fw, i) for c in info.values() for fw, ids in c[3] for i in ids},
                      key=lambda k: (k[0] != PCI, k[0], requirement_key(k[1])))
     return ReportView(
         run=run, hosts=hosts, findings=findings,
         status_counts={s: status_counts.get(s, 0) for s in STATUSES},
         failed_by_severity={s: failed.get(s, 0) for s in SEVERITIES},
-        open_by_severity=open_by, requirements=requirements,
+        requirements=requirements,
         requirement_counts={s: req_counts.get(s, 0) for s in REQUIREMENT_STATES},
-        plan=plan, groups=groups, check_ids=sorted({f.check_id for f in findings}), requirement_ids=req_ids,
-        comparison=_comparison_view(comparison) if comparison is not None else None,
+        plan=plan, groups=sorted({g for h in hosts for g in h.groups}), check_ids=sorted(info),
+        requirement_ids=req_ids,
+        comparison=_comparison_view(comparison, findings) if comparison is not None else None,
         warnings=[visible(str(w)) for w in run.get("warnings") or ()],
+        score=_score(by_check_status, info),
     )
 
 
