@@ -11,9 +11,11 @@ from typing import Any
 
 from hardencheck import __version__
 from hardencheck.checks.yamlsource import SourceErrorList
+from hardencheck.commands.report import parse_formats
+from hardencheck.network.options import add_network_arguments
 
 #: Sub-command modules that add themselves: each has ``register(subparsers)`` setting ``func`` defaults.
-EXTRA_COMMANDS = ["catalog", "history", "compare", "sign"]
+EXTRA_COMMANDS = ["catalog", "history", "compare", "sign", "report"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_UNAUDITED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
@@ -30,6 +32,7 @@ examples:
   hardencheck scan local --profile linux-baseline
   hardencheck scan root@10.20.0.11 pos-042-01 --inventory stores.yaml --profile pci-pos
   hardencheck scan dir:./config-repo --map roles/pos/files/sshd_config=/etc/ssh/sshd_config
+  hardencheck scan net:10.20.5.0/28 pos-042-01 --profile pci-pos        (PIN pads by nmap only, + a POS over SSH)
   hardencheck evaluate reports/20261127T101500Z-ab12cd --profile pci-server
   hardencheck checks validate ./my-checks/
 """
@@ -45,9 +48,13 @@ def _common_selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profiles-dir", action="append", type=Path, default=[], metavar="DIR",
                    help="extra profile folder (searched before the built-in profiles)")
     p.add_argument("--waivers", type=Path, help="waivers YAML (check, hosts, justification, expires)")
+    p.add_argument("--advisories", type=Path, metavar="PATH",
+                   help="OSV advisory feed (directory, zip or JSON file, e.g. osv.dev's Debian all.zip) for the "
+                        "patch-level checks; without it they are skipped")
     p.add_argument("--output", type=Path, default=Path("reports"), help="output folder [%(default)s]")
-    p.add_argument("--format", action="append", default=[], choices=["json"],
-                   help="report format(s) written beside run.json (json is always written)")
+    p.add_argument("--format", action="extend", default=[], type=parse_formats, metavar="FORMAT[,FORMAT]",
+                   help="reports written beside run.json: html, md, junit, sarif, csv (repeatable or "
+                        "comma-separated; run.json is always written; see `hardencheck report --help`)")
     p.add_argument("--fail-on", choices=[*SEVERITIES, "none"], default="low",
                    help="exit 1 when a check of this severity or worse fails [%(default)s]")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
@@ -63,8 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="audit targets and write a run", epilog=EPILOG,
                           formatter_class=argparse.RawDescriptionHelpFormatter,
-                          description="Audit targets: `local`, `dir:PATH`, `[user@]host[:port]` or a "
-                                      "~/.ssh/config alias; plus every host of --inventory.")
+                          description="Audit targets: `local`, `dir:PATH`, `[user@]host[:port]`, a "
+                                      "~/.ssh/config alias, or `net:ADDRESS|CIDR|FIRST-LAST` (network "
+                                      "only, no SSH); plus every host of --inventory.")
     scan.add_argument("targets", nargs="*", metavar="TARGET")
     scan.add_argument("--inventory", "-I", type=Path, action="append", default=[],
                       help="inventory (hardencheck YAML, Ansible YAML or Ansible INI)")
@@ -88,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--asset-class", help="asset class for command-line targets (e.g. pos-terminal, server)")
     scan.add_argument("--map", action="append", default=[], metavar="REPO_PATH=TARGET_PATH",
                       help="for dir: targets, which repository file stands for which target path (repeatable)")
+    add_network_arguments(scan)
 
     ev = sub.add_parser("evaluate", help="re-evaluate a stored run's facts with today's checks (no host contacted)")
     ev.add_argument("run", type=Path, help="a run folder or its run.json")

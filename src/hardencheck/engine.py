@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from hardencheck.checks.evaluate import TargetContext, evaluate_check, locate
 from hardencheck.facts.collect import CollectLimits, collect
-from hardencheck.facts.model import FactRecord
+from hardencheck.facts.model import FactRecord, Location
 from hardencheck.inventory.model import Target
 from hardencheck.network.session import NetworkOptions, NetworkSession, split_probes
 from hardencheck.plan import ScanPlan
@@ -149,13 +149,30 @@ def audit_target(target: Target, plan: ScanPlan, options: ScanOptions,
     Network facts come from ``network`` (the run's session, already scanning in the
     background) or, for a lone call, from a session of this target's own.
     """
-    started, t0 = now_iso(), time.monotonic()
-    tdict = target.to_dict()
-    host = HostResult(target=tdict, status="ok", started=started)
-    host_probes, net_probes = split_probes(plan.probes)
     own = None
-    if network is None and net_probes:
+    if network is None and split_probes(plan.probes)[1]:
         network = own = NetworkSession(plan.probes, options.network).start([target])
+    try:
+        return finish_host(collect_host(target, plan, options, register), target, plan, network)
+    finally:
+        if own is not None:
+            own.close()
+
+
+@dataclass
+class CollectedHost:
+    """A host whose own facts are gathered (or failed), waiting for its network facts and evaluation."""
+
+    host: HostResult
+    t0: float
+
+
+def collect_host(target: Target, plan: ScanPlan, options: ScanOptions,
+                 register: Callable[[Transport | None], None] = lambda t: None) -> CollectedHost:
+    """The host side: one SSH (or local, or directory) collection; the transport is closed on return."""
+    t0 = time.monotonic()
+    host = HostResult(target=target.to_dict(), status="ok", started=now_iso())
+    host_probes = split_probes(plan.probes)[0]
     transport: Transport | None = None
     try:
         skip = _host_side_skipped(target, options)
@@ -170,8 +187,8 @@ def audit_target(target: Target, plan: ScanPlan, options: ScanOptions,
             host.facts = collection.facts
             host.problems = collection.problems
             transport.info.privilege = collection.privilege
-        if collection.privilege == "root" and options.limits.use_sudo and transport.info.user not in ("", "root"):
-            transport.info.privilege = "sudo"
+            if collection.privilege == "root" and options.limits.use_sudo and transport.info.user not in ("", "root"):
+                transport.info.privilege = "sudo"
     except TransportError as exc:
         host.status, host.error = "error", str(exc)
     except Exception as exc:  # noqa: BLE001 - one host's surprise must not stop the fleet
@@ -181,12 +198,17 @@ def audit_target(target: Target, plan: ScanPlan, options: ScanOptions,
             host.connection = transport.info.to_dict()
             transport.close()
         register(None)
+    return CollectedHost(host, t0)
+
+
+def finish_host(collected: CollectedHost, target: Target, plan: ScanPlan,
+                network: NetworkSession | None) -> HostResult:
+    """Merge the network facts (waiting for them if needed), evaluate every check, redact."""
+    host = collected.host
     if network is not None:
         host.facts.update(network.records_for(target))
-        if own is not None:
-            own.close()
-    host.results = _host_results(host, host_probes, plan, target.name)
-    host.finished, host.duration = now_iso(), time.monotonic() - t0
+    host.results = _host_results(host, split_probes(plan.probes)[0], plan, target.name)
+    host.finished, host.duration = now_iso(), time.monotonic() - collected.t0
     _redact_host(host)
     return host
 
@@ -201,17 +223,27 @@ def _host_side_skipped(target: Target, options: ScanOptions) -> str:
 
 
 def _host_results(host: HostResult, host_probes: dict[str, Any], plan: ScanPlan, target_id: str) -> list[CheckResult]:
-    """Evaluate; a host whose SSH side failed keeps its network verdicts, its host checks are ``error``."""
+    """Evaluate the host's checks.
+
+    A host whose SSH side failed was not audited: every check is ``error``, except findings the
+    network view proved on its own (``fail``/``waived``), which are kept, since a telnet port
+    open on a terminal whose sshd is down is still a finding. Nothing about it reads as a pass.
+    """
     if host.status == "error":
         if not any(rec.status == "ok" for rec in host.facts.values()):
             return error_results(plan, target_id, host.error)
         for name in host_probes:
             host.facts.setdefault(name, FactRecord(name, "error", f"host could not be audited: {host.error}"))
     try:
-        return evaluate_host(host.target, host.facts, plan)
+        results = evaluate_host(host.target, host.facts, plan)
     except Exception as exc:  # noqa: BLE001
         host.status, host.error = "error", f"internal error while evaluating: {type(exc).__name__}: {exc}"
         return error_results(plan, target_id, host.error)
+    if host.status == "error":
+        for r in results:
+            if r.status not in (Status.FAIL, Status.WAIVED, Status.ERROR):
+                r.status, r.reason = Status.ERROR, f"host could not be audited: {host.error}"
+    return results
 
 
 def _redact_host(host: HostResult) -> None:
@@ -219,6 +251,9 @@ def _redact_host(host: HostResult) -> None:
     for rec in host.facts.values():
         rec.fact.data = redact(rec.fact.data)
         rec.fact.warnings = redact(rec.fact.warnings)
+        rec.fact.locations = {redact_text(k): Location(redact_text(v.source), v.line, redact_text(v.excerpt))
+                              for k, v in rec.fact.locations.items()}
+        rec.sources = redact(rec.sources)
         rec.reason = redact_text(rec.reason)
     for r in host.results:
         r.observed = redact(r.observed)
@@ -274,19 +309,37 @@ def run_scan(targets: Iterable[Target], plan: ScanPlan, options: ScanOptions, si
         signal.signal(signal.SIGTERM, on_term)
     network = NetworkSession(plan.probes, options.network).start(targets) if split_probes(plan.probes)[1] else None
     pool = ThreadPoolExecutor(max_workers=max(1, options.parallel), thread_name_prefix="audit")
-    pending: dict[Future[HostResult], Target] = {}
-    try:
-        for t in targets:
-            pending[pool.submit(_audit_with_progress, t, plan, options, inflight, progress, network)] = t
-        while pending:
-            done, _ = wait(list(pending), timeout=0.5, return_when=FIRST_COMPLETED)
-            for fut in done:
-                pending.pop(fut)
-                host = fut.result()
+    pending: dict[Future[CollectedHost], Target] = {}
+    # SSH workers never wait for nmap: a collected host waits here until its network scan is in
+    awaiting: list[tuple[CollectedHost, Target]] = []
+
+    def finish_ready(block: bool) -> None:
+        nonlocal awaiting
+        still = []
+        for collected, target in awaiting:
+            if block or network is None or network.ready(target):
+                host = finish_host(collected, target, plan, network)
                 sink.add_host(host)
                 finished.append(host)
                 if progress is not None:
                     progress.host_done(host)
+            else:
+                still.append((collected, target))
+        awaiting = still
+
+    try:
+        for t in targets:
+            pending[pool.submit(_collect_with_progress, t, plan, options, inflight, progress)] = t
+        while pending or awaiting:
+            if pending:
+                done, _ = wait(list(pending), timeout=0.2 if awaiting else 0.5, return_when=FIRST_COMPLETED)
+            else:
+                done = set()
+                assert network is not None
+                network.wait_ready(awaiting[0][1], timeout=0.5)
+            for fut in done:
+                awaiting.append((fut.result(), pending.pop(fut)))
+            finish_ready(block=False)
     except KeyboardInterrupt:
         interrupted = True
         for fut in pending:
@@ -294,6 +347,7 @@ def run_scan(targets: Iterable[Target], plan: ScanPlan, options: ScanOptions, si
         inflight.close_all()
         if network is not None:
             network.cancel()
+        finish_ready(block=True)  # their SSH facts are kept; network facts say "interrupted"
     finally:
         pool.shutdown(wait=not interrupted, cancel_futures=True)
         if network is not None:
@@ -304,8 +358,8 @@ def run_scan(targets: Iterable[Target], plan: ScanPlan, options: ScanOptions, si
     return ScanOutcome(finished, unfinished, interrupted)
 
 
-def _audit_with_progress(target: Target, plan: ScanPlan, options: ScanOptions, inflight: _InFlight,
-                         progress: ProgressHook | None, network: NetworkSession | None = None) -> HostResult:
+def _collect_with_progress(target: Target, plan: ScanPlan, options: ScanOptions, inflight: _InFlight,
+                           progress: ProgressHook | None) -> CollectedHost:
     if progress is not None:
         progress.host_started(target)
-    return audit_target(target, plan, options, inflight.register, network)
+    return collect_host(target, plan, options, inflight.register)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hardencheck.checks.loader import builtin_dir, load_checks
 from hardencheck.checks.model import Check
+from hardencheck.checks.yamlsource import SourceError, SourceErrorList
 from hardencheck.facts.base import load_probes
 from hardencheck.plan import ScanPlan, build_plan
 from hardencheck.profiles import load_profile, profile_dirs
@@ -24,4 +25,11 @@ def load_plan(args: argparse.Namespace) -> ScanPlan:
     profile = load_profile(args.profile, profile_dirs(args.profiles_dir), checks)
     waivers = load_waivers(args.waivers) if args.waivers else []
     only = [p.strip() for arg in args.checks for p in arg.split(",") if p.strip()]
-    return build_plan(checks, profile, probes, waivers, only)
+    plan = build_plan(checks, profile, probes, waivers, only)
+    feed = getattr(args, "advisories", None)
+    if feed is not None:
+        if not feed.exists():
+            raise SourceErrorList([SourceError("--advisories", None, str(feed), "no such file or directory")])
+        if "advisories" in plan.probes:
+            plan.probes["advisories"][1]["feed"] = str(feed.resolve())
+    return plan

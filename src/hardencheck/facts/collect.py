@@ -82,6 +82,10 @@ def derive_facts(facts: Mapping[str, FactRecord],
         if not isinstance(probe, DerivedProbe):
             continue
         missing = [d for d in probe.derived_from if d not in facts or facts[d].status != "ok"]
+        if missing and all(d in facts and facts[d].status == "not-applicable" for d in missing):
+            reasons = "; ".join(f"{d}: {facts[d].reason}" for d in missing)
+            out[name] = FactRecord(name, "not-applicable", f"derived from facts not applicable here ({reasons})")
+            continue
         if missing:
             reasons = "; ".join(f"{d}: {facts[d].reason if d in facts else 'not collected'}" for d in missing)
             out[name] = FactRecord(name, "error", f"derived from facts that are unavailable ({reasons})")

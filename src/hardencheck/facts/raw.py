@@ -84,6 +84,10 @@ class RawCommand:
 
     @property
     def label(self) -> str:
+        """How evidence names the command; a probe's own shell pipeline is named by its key (the
+        script itself is in the fact's ``sources`` argv)."""
+        if len(self.argv) >= 3 and self.argv[0] == "sh" and self.argv[1] == "-c":
+            return f"cmd:sh -c <{self.key}>"
         return "cmd:" + " ".join(self.argv)
 
 

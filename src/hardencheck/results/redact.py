@@ -12,7 +12,9 @@ import re
 from typing import Any
 
 _CRYPT = re.compile(r"\$(?:1|2[abxy]?|5|6|y|gy|7|sha1|md5)\$[./A-Za-z0-9$=,+-]{8,}")
-_PAN = re.compile(r"(?<![0-9])(?:[3-6](?:[ -]?[0-9]){12,18})(?![0-9])")
+# Card numbers start with 2 (Mastercard 2221-2720, Mir), 3-6 (Amex, Visa, Mastercard, Discover, JCB,
+# UnionPay, Maestro) or 8 (RuPay); a leading 1 or 9 is left alone (millisecond timestamps, IDs).
+_PAN = re.compile(r"(?<![0-9])(?:[2-68](?:[ -]?[0-9]){12,18})(?![0-9])")
 _HEX = frozenset("0123456789abcdefABCDEF")
 #: A digit run inside a hex token this long is part of a hash (sha256, md5, UUID without dashes),
 #: not a card number; shorter hex neighbours (``ID4111...``, ``card:A4111...``) do not protect it.

@@ -18,11 +18,11 @@ Ubuntu; results for stacks with ``substack`` lines say ``approximate``.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 ALWAYS_FAILS = frozenset({"pam_deny.so"})
 ALWAYS_SUCCEEDS = frozenset({"pam_permit.so"})
+_IMPRESSIONS = ("none", "success", "fail")
 
 
 def gate(entries: list[dict[str, Any]], target: int) -> dict[str, Any]:
@@ -33,48 +33,53 @@ def gate(entries: list[dict[str, Any]], target: int) -> dict[str, Any]:
     ``skippable``: the stack can succeed on a path that never runs the module
     (an earlier ``sufficient`` or ``[success=N]`` jump over it).
     ``enforced``: neither.
+
+    Every step moves forward, so the walk is computed backwards from the end of
+    the stack (no recursion: a hostile stack of a thousand lines is fine).
     """
     n = len(entries)
+    # reach[i][(impression, ran)] = the ``ran`` flags of successful paths continuing at module i
+    reach: list[dict[tuple[str, bool], frozenset[bool]]] = [{} for _ in range(n + 1)]
+    states = [(imp, ran) for imp in _IMPRESSIONS for ran in (False, True)]
+    for imp, ran in states:
+        reach[n][(imp, ran)] = frozenset({ran}) if imp == "success" else frozenset()
 
-    @lru_cache(maxsize=None)
-    def walk(i: int, impression: str, ran: bool) -> frozenset[bool]:
-        """The set of ``ran`` flags of the successful paths from module ``i`` on."""
-        if i >= n:
-            return frozenset({ran}) if impression == "success" else frozenset()
+    def after(j: int, imp: str, ran: bool) -> frozenset[bool]:
+        return reach[min(j, n)][(imp, ran)]
+
+    for i in range(n - 1, -1, -1):
         entry = entries[i]
-        if i == target:
-            outcomes = ("auth_err",)
-        elif entry["module"] in ALWAYS_FAILS:
+        outcomes: tuple[str, ...]
+        if i == target or entry["module"] in ALWAYS_FAILS:
             outcomes = ("auth_err",)
         elif entry["module"] in ALWAYS_SUCCEEDS:
             outcomes = ("success",)
         else:
             outcomes = ("success", "auth_err")
-        found: set[bool] = set()
-        now_ran = ran or i == target
-        for value in outcomes:
-            actions = entry.get("actions") or {}
-            action = actions.get(value, actions.get("default", "bad"))
-            found |= _step(walk, i, impression, now_ran, action)
-        return frozenset(found)
-
-    successes = walk(0, "none", False)
+        actions = entry.get("actions") or {}
+        for imp, ran in states:
+            now_ran = ran or i == target
+            found: set[bool] = set()
+            for value in outcomes:
+                found |= _step(after, i, imp, now_ran, actions.get(value, actions.get("default", "bad")))
+            reach[i][(imp, ran)] = frozenset(found)
+    successes = reach[0][("none", False)] if n else frozenset()
     return {"fail_open": True in successes, "skippable": False in successes,
             "enforced": not successes, "approximate": any(e.get("stack_level", 0) for e in entries)}
 
 
-def _step(walk: Any, i: int, impression: str, ran: bool, action: str) -> frozenset[bool]:
+def _step(after: Any, i: int, impression: str, ran: bool, action: str) -> frozenset[bool]:
     if action == "ignore":
-        return walk(i + 1, impression, ran)
+        return after(i + 1, impression, ran)
     if action in ("ok", "done"):
         new = impression if impression == "fail" else "success"
         if action == "done":
             return frozenset({ran}) if new == "success" else frozenset()
-        return walk(i + 1, new, ran)
+        return after(i + 1, new, ran)
     if action == "bad":
-        return walk(i + 1, "fail", ran)
+        return after(i + 1, "fail", ran)
     if action == "reset":
-        return walk(i + 1, "none", ran)
+        return after(i + 1, "none", ran)
     if action.isdigit():
-        return walk(i + 1 + int(action), impression, ran)
+        return after(i + 1 + int(action), impression, ran)
     return frozenset()  # die, or anything unknown: the stack fails here

@@ -63,7 +63,7 @@ def build_policy(pam: dict[str, Any], pam_locations: dict[str, Location], pwqual
         stack = ((services.get(service) or {}).get("auth")) or []
         commented = (pam.get("commented") or {}).get(service) or []
         w = _Where(fact, pam_locations, f"services/{service}/auth", prefix=f"mfa/{service}")
-        fact.data["mfa"][service] = _mfa(service, stack, commented, mfa_modules, w, pam_locations)
+        fact.data["mfa"][service] = _mfa(service, stack, commented, mfa_modules, w)
     for index, service in enumerate(login_services):
         stack = ((services.get(service) or {}).get("auth")) or []
         w = _Where(fact, pam_locations, f"services/{service}/auth", prefix=f"lockout/{index}")
@@ -87,7 +87,7 @@ class _Where:
         return "/".join(p for p in (self.prefix, key) if p)
 
     def entry(self, key: str, stack: list[dict[str, Any]], entry: dict[str, Any]) -> None:
-        loc = self.pam_locations.get(f"{self.stack_path}/{stack.index(entry)}")
+        loc = self.pam_locations.get(f"{self.stack_path}/{_index(stack, entry)}")
         if loc is None:
             loc = Location(entry.get("source", ""), entry.get("line"), entry.get("excerpt", ""))
         self.fact.locations[self.path(key)] = loc
@@ -97,22 +97,27 @@ class _Where:
             self.fact.locations[self.path(key)] = loc
 
 
+def _index(stack: list[dict[str, Any]], entry: dict[str, Any]) -> int:
+    """Position of this very entry (an identical line included twice is two entries)."""
+    return next(i for i, e in enumerate(stack) if e is entry)
+
+
 def _find(stack: list[dict[str, Any]], modules: tuple[str, ...]) -> dict[str, Any] | None:
     return next((e for e in stack if e["module"] in modules), None)
 
 
 def _effective(stack: list[dict[str, Any]], entry: dict[str, Any]) -> bool:
     """The stack cannot succeed when this module fails or is skipped."""
-    return bool(gate(stack, stack.index(entry))["enforced"])
+    return bool(gate(stack, _index(stack, entry))["enforced"])
 
 
 def _mfa(service: str, stack: list[dict[str, Any]], commented: list[dict[str, Any]], modules: tuple[str, ...],
-         where: _Where, pam_locations: dict[str, Location]) -> dict[str, Any]:
-    found = []
+         where: _Where) -> dict[str, Any]:
+    found: list[dict[str, Any]] = []
     for entry in stack:
         if entry["type"] != "auth" or entry["module"] not in modules:
             continue
-        flow = gate(stack, stack.index(entry))
+        flow = gate(stack, _index(stack, entry))
         index = len(found)
         where.entry(f"modules/{index}", stack, entry)
         found.append({"module": entry["module"], "control": entry["control"], "source": entry["source"],
@@ -137,6 +142,11 @@ def _mfa(service: str, stack: list[dict[str, Any]], commented: list[dict[str, An
         status = "commented-out" if off else "missing"
         if off:
             where.copy("status", where.fact.locations.get(where.path("commented/0")))
+    fallback = where.fact.locations.get(where.path("status"))
+    if fallback is None and stack:
+        where.entry("", stack, stack[0])  # nothing to show: point at the stack that lacks the module
+    else:
+        where.copy("", fallback)
     return {"service": service, "stack_found": bool(stack), "status": status, "enforced": bool(good),
             "modules": found, "commented": [{k: c[k] for k in ("module", "source", "line", "excerpt")} for c in off]}
 
@@ -167,7 +177,7 @@ def _quality(stack: list[dict[str, Any]], pwquality: Conf, where: _Where) -> dic
     if entry is None:
         unix = _find(stack, ("pam_unix.so",))
         minlen = to_int(str(unix["options"].get("minlen", ""))) if unix else None
-        out = {"module": "pam_unix.so" if unix else None, "present": False, "effective": False,
+        out: dict[str, Any] = {"module": "pam_unix.so" if unix else None, "present": False, "effective": False,
                "minlen": minlen if minlen is not None else (UNIX_MINLEN_DEFAULT if unix else None),
                "requires_digit": False, "requires_letter": False, "sources": {}}
         out["effective_minlen"] = out["minlen"]
@@ -219,6 +229,8 @@ def _history(stack: list[dict[str, Any]], pwhistory: Conf, where: _Where) -> dic
         if hist is None:
             where.entry("history", stack, unix)
             where.entry("history/remember", stack, unix)
+    if not candidates and stack:
+        where.entry("history", stack, unix or stack[0])  # no history module: point at the password stack
     working = [c for c in candidates if c["effective"] and c["remember"] is not None]
     best = max(working, key=lambda c: c["remember"], default=None)
     return {"present": bool(candidates), "effective": best is not None,
@@ -258,6 +270,8 @@ def _lockout(service: str, stack: list[dict[str, Any]], faillock: Conf, where: _
                    unlock_time=unlock, sources={"deny": f"{tally['source']}:{tally['line']}"})
         for key in ("deny", "unlock_time"):
             where.entry(key, stack, tally)
+    elif stack:
+        where.entry("", stack, stack[0])  # no lockout module: point at the stack that lacks it
     return out
 
 
@@ -266,6 +280,7 @@ def _hashing(stack: list[dict[str, Any]], login_defs: Conf, where: _Where) -> di
     defs, defs_locs = login_defs
     method = str(defs.get("ENCRYPT_METHOD", "")).upper() or None
     where.copy("hashing/encrypt_method", defs_locs.get("ENCRYPT_METHOD"))
+    where.copy("hashing/encrypt_method_algorithm", defs_locs.get("ENCRYPT_METHOD"))
     algorithm: str | None = None
     source = None
     if unix is not None:

@@ -93,4 +93,6 @@ def parse_authorized_keys(files: list[tuple[str, str, str]], akf: str, source: s
             keys.append(key)
     fact.data = {"keys": keys, "files": [p for _, p, _ in files], "authorized_keys_file": clean(akf)}
     fact.locations["authorized_keys_file"] = Location(source, None, clean(f"AuthorizedKeysFile {akf}"))
+    fact.locations["keys"] = Location(source, None, clean(
+        f"AuthorizedKeysFile {akf}: {len(keys)} key(s) in {len(files)} file(s)")[:300])
     return fact

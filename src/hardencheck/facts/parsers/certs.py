@@ -87,7 +87,7 @@ def describe_certificate(cert: x509.Certificate, now: dt.datetime) -> dict[str, 
 
 def parse_certificate_files(files: list[tuple[str, str]], now: dt.datetime | None = None) -> ParsedFact:
     """``files`` is ``[(path, PEM text)]``; every certificate block in each file is described."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     fact = ParsedFact()
     certs: list[dict[str, Any]] = []
     for path, text in files:
@@ -113,4 +113,6 @@ def parse_certificate_files(files: list[tuple[str, str]], now: dt.datetime | Non
         if not found and "PRIVATE KEY" not in text:
             warn(fact, f"{path}: no PEM certificate in the file")
     fact.data = {"certificates": certs, "files": [p for p, _ in files]}
+    fact.locations["certificates"] = Location(files[0][0] if files else "(no certificate file)", None, clean(
+        f"{len(certs)} certificate(s) in: {' '.join(p for p, _ in files)}")[:300])
     return fact

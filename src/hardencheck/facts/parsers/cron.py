@@ -123,4 +123,6 @@ def parse_cron(read: Any, system_files: list[str], user_files: list[str], anacro
             seen.append(path)
             parse_script(text, path, fact, jobs)
     fact.data = {"jobs": jobs, "files": seen}
+    fact.locations["jobs"] = Location(seen[0] if seen else "(no cron file)", None,
+                                      excerpt(f"{len(jobs)} cron line(s) in {len(seen)} file(s)"))
     return fact

@@ -80,7 +80,7 @@ def join_accounts(accounts: dict[str, Any], logins: dict[str, dict[str, Any]], n
     Evidence points at the login record, or at the account's passwd line when there is none.
     """
     today = now // 86400
-    users = []
+    users: list[dict[str, Any]] = []
     for account in accounts.get("users", []):
         name = account["name"]
         login = logins.get(name)
@@ -112,4 +112,4 @@ def join_accounts(accounts: dict[str, Any], logins: dict[str, dict[str, Any]], n
 
 
 def _iso(stamp: int) -> str:
-    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -248,9 +248,7 @@ def _affected(version: str, aff: Affected, cmp: Callable[[str, str], int]) -> tu
         for kind, value in ordered:
             if kind == "introduced" and (value == "0" or cmp(version, value) >= 0):
                 vulnerable, fix = True, None
-            elif kind in ("fixed", "limit") and cmp(version, value) >= 0:
-                vulnerable = False
-            elif kind == "last_affected" and cmp(version, value) > 0:
+            elif kind in ("fixed", "limit") and cmp(version, value) >= 0 or kind == "last_affected" and cmp(version, value) > 0:
                 vulnerable = False
             elif kind == "fixed" and vulnerable and fix is None:
                 fix = value
@@ -293,7 +291,8 @@ def match_packages(index: FeedIndex, packages: Iterable[Mapping[str, Any]], ecos
                     "binaries": [], "ecosystem": eco})
                 if name not in entry["binaries"]:
                     entry["binaries"].append(name)
-    fixed, unfixed = [], []
+    fixed: list[dict[str, Any]] = []
+    unfixed: list[dict[str, Any]] = []
     for entry in groups.values():
         adv = index.advisories[entry.pop("record")]
         severity, source, score = adv.severity, adv.severity_source, adv.score

@@ -114,6 +114,7 @@ def parse_pan_scan(text: str, source: str, paths: list[str]) -> ParsedFact:
     missing: list[str] = []
     truncated = False
     rejected = 0
+    unreadable = 0
     for number, line in iter_lines(text, fact, source):
         if not line.strip():
             continue
@@ -121,6 +122,8 @@ def parse_pan_scan(text: str, source: str, paths: list[str]) -> ParsedFact:
         fields = rest.split("\t")
         if tag == "C" and len(fields) == 2 and all(f.isdigit() for f in fields):
             files_found, limit = int(fields[0]), int(fields[1])
+        elif tag == "U" and rest.isdigit():
+            unreadable = int(rest)
         elif tag == "M" and rest:
             missing.append(_safe(rest))
         elif tag == "T":
@@ -160,8 +163,13 @@ def parse_pan_scan(text: str, source: str, paths: list[str]) -> ParsedFact:
         "paths_missing": missing,
         "files_scanned": min(files_found, limit) if files_found is not None and limit is not None else None,
         "file_limit_reached": limit_hit,
-        "complete": files_found is not None and not limit_hit and not truncated,
+        "complete": files_found is not None and not limit_hit and not truncated and not unreadable,
         "rejected_candidates": rejected,
+        "unreadable": unreadable,
     }
+    if unreadable:
+        warn(fact, f"{unreadable} file(s) or folder(s) under the scanned paths could not be read (not root?)")
     fact.locations["files_scanned"] = Location(source, None, f"{fact.data['files_scanned']} file(s) read")
+    fact.locations.setdefault("findings", Location(source, None, _safe(
+        f"{fact.data['files_scanned']} file(s) read under {' '.join(paths)}: {len(findings)} card number(s)")[:300]))
     return fact

@@ -67,4 +67,5 @@ def parse_verify(text: str, source: str) -> ParsedFact:
                  "scope": scope}
     fact.locations["packages"] = Location(source, None, excerpt(
         f"verified {'every package' if scope == 'all' else ', '.join(installed)}"))
+    fact.locations["changed"] = fact.locations["packages"]
     return fact

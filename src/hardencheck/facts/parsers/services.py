@@ -38,7 +38,7 @@ DEFAULT_COMMUNITIES = frozenset({"public", "private", "community", "snmp", "admi
                                  "secret", "cisco", "monitor", "read", "write", "all private"})
 _SNMP_DIRECTIVES = {"rocommunity": 0, "rwcommunity": 0, "rocommunity6": 0, "rwcommunity6": 0,
                     "com2sec": 2, "com2sec6": 2, "com2secunix": 2}
-_TLS_VNC = re.compile(r"^(TLS|X509)", re.I)
+_TLS_VNC = re.compile(r"^(TLS|X509)", re.IGNORECASE)
 
 
 def _service(name: str) -> str | None:
@@ -127,8 +127,8 @@ def parse_snmpd(text: str, source: str, fact: ParsedFact, entries: list[dict[str
 def parse_vsftpd(text: str, source: str, fact: ParsedFact, entries: list[dict[str, Any]]) -> None:
     """vsftpd sends logins in clear text unless ``ssl_enable=YES`` and logins and data are forced onto TLS."""
     settings: dict[str, tuple[str, int, str]] = {}
-    for number, line in iter_lines(text, fact, source):
-        stripped = line.strip()
+    for number, text_line in iter_lines(text, fact, source):
+        stripped = text_line.strip()
         if not stripped or stripped.startswith("#") or "=" not in stripped:
             continue
         key, _, value = stripped.partition("=")
@@ -136,11 +136,11 @@ def parse_vsftpd(text: str, source: str, fact: ParsedFact, entries: list[dict[st
     ssl = settings.get("ssl_enable", ("NO", 0, ""))
     weak = [k for k in ("force_local_logins_ssl", "force_local_data_ssl") if settings.get(k, ("YES",))[0] == "NO"]
     if ssl[0] != "YES" or weak:
-        line, shown = (ssl[1], ssl[2]) if ssl[1] else (1, "(ssl_enable not set: defaults to NO)")
+        at, shown = (ssl[1], ssl[2]) if ssl[1] else (1, "(ssl_enable not set: defaults to NO)")
         if ssl[0] == "YES":
-            line, shown = settings[weak[0]][1], settings[weak[0]][2]
+            at, shown = settings[weak[0]][1], settings[weak[0]][2]
         port = settings.get("listen_port", ("21",))[0]
-        _add(fact, entries, _entry("ftp", "vsftpd", source, line, "vsftpd without enforced TLS: " + shown,
+        _add(fact, entries, _entry("ftp", "vsftpd", source, at, "vsftpd without enforced TLS: " + shown,
                                    configured_port=int(port) if port.isdigit() else 21), shown)
 
 
@@ -174,4 +174,6 @@ def parse_services(read: Any, files: dict[str, list[str]]) -> ParsedFact:
                 {"inetd": parse_inetd, "xinetd": parse_xinetd, "vsftpd": parse_vsftpd,
                  "tigervnc": parse_tigervnc}[kind](text, path, fact, entries)
     fact.data = {"services": entries, "snmp_communities": communities, "files_read": read_files}
+    fact.locations["services"] = Location(read_files[0] if read_files else "(no service configuration)", None,
+                                          excerpt(f"{len(entries)} cleartext service(s) in: {' '.join(read_files)}"))
     return fact

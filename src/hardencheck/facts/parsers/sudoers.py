@@ -43,7 +43,7 @@ def parse_sudoers(read: ReadFn, list_dir: ListFn, main: str = "/etc/sudoers") ->
     """Parse ``main`` and what it includes. ``list_dir(dir)`` lists the files available in ``dir``."""
     fact = ParsedFact()
     state = _State(read, list_dir, fact)
-    state.load(main, 0, None)
+    state.load(main, 0)
     data = fact.data = state.data
     globals_ = [d for d in data["defaults"] if d["scope"] == "global"]
     timeout = next((d for d in reversed(globals_) if d["name"] == "timestamp_timeout" and not d["negated"]), None)
@@ -67,13 +67,10 @@ class _State:
                                      "aliases": {k: {} for k in ("user", "runas", "host", "cmnd")}}
         self.loading: list[str] = []
 
-    def load(self, path: str, depth: int, via: str | None) -> bool:
+    def load(self, path: str, depth: int) -> bool:
         text = self.read(path)
         if text is None:
             return False
-        if path in self.loading or depth > MAX_DEPTH:
-            warn(self.fact, f"{path}: include loop or nesting deeper than {MAX_DEPTH}; not followed")
-            return True
         self.loading.append(path)
         self.data["files"].append(path)
         for number, line in _logical_lines(text, self.fact, path):
@@ -105,8 +102,11 @@ class _State:
         record = {"directive": kind, "target": target, "source": path, "line": number, "followed": False}
         self.fact.locations[f"includes/{len(self.data['includes'])}"] = Location(path, number, excerpt(line))
         self.data["includes"].append(record)
+        if target in self.loading or depth >= MAX_DEPTH:
+            warn(self.fact, f"{path}:{number}: include loop or nesting deeper than {MAX_DEPTH}; not followed")
+            return
         if kind == "include":
-            record["followed"] = self.load(target, depth + 1, path)
+            record["followed"] = self.load(target, depth + 1)
         else:
             listing = self.list_dir(target.rstrip("/"))
             names = [n for n in listing or [] if "." not in n and not n.endswith("~")]
@@ -114,7 +114,11 @@ class _State:
                 warn(self.fact, f"{target}/{name}: ignored by sudo (name contains '.' or ends in '~')")
             record["followed"] = listing is not None
             for name in sorted(names):
-                self.load(f"{target.rstrip('/')}/{name}", depth + 1, path)
+                file = f"{target.rstrip('/')}/{name}"
+                if file in self.loading:
+                    warn(self.fact, f"{path}:{number}: {file} includes itself; not followed again")
+                    continue
+                self.load(file, depth + 1)
         if not record["followed"]:
             warn(self.fact, f"{path}:{number}: {kind} {show(target)} was not collected; its rules are unknown")
 

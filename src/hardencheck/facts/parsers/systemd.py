@@ -236,7 +236,7 @@ def _weekdays(token: str) -> set[int] | None:
             a, b = _day(start), _day(end)
             if a is None or b is None:
                 return None
-            found.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+            found.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(b + 1)])
         else:
             d = _day(part)
             if d is None:

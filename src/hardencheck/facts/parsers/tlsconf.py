@@ -29,7 +29,7 @@ VERSIONS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 _CANON = {v.lower(): v for v in VERSIONS} | {"tlsv1.0": "TLSv1", "tls1": "TLSv1", "tls1.1": "TLSv1.1",
                                              "tls1.2": "TLSv1.2", "tls1.3": "TLSv1.3", "ssl3": "SSLv3"}
 _NGINX = re.compile(r"^\s*(ssl_protocols|ssl_ciphers|proxy_ssl_protocols|proxy_ssl_ciphers)\s+([^;#]*);?")
-_APACHE = re.compile(r"^\s*(SSLProtocol|SSLProxyProtocol|SSLCipherSuite|SSLProxyCipherSuite)\s+(.*?)\s*$", re.I)
+_APACHE = re.compile(r"^\s*(SSLProtocol|SSLProxyProtocol|SSLCipherSuite|SSLProxyCipherSuite)\s+(.*?)\s*$", re.IGNORECASE)
 _STUNNEL = re.compile(r"^\s*([A-Za-z]+)\s*=\s*(.*?)\s*$")
 
 
@@ -38,11 +38,21 @@ def _version(token: str) -> str | None:
 
 
 def enabled_ciphers(value: str) -> list[str]:
-    """The tokens of an OpenSSL cipher string that are not excluded."""
+    """The tokens of an OpenSSL cipher string that are not excluded.
+
+    ``!X``/``-X`` removes X and every suite that has X as a component
+    (``!RC4`` removes ``RC4-SHA``; ``!3DES`` removes ``DES-CBC3-SHA``).
+    """
     tokens = [t for t in re.split(r"[:,\s]+", value.strip().strip("\"'")) if t]
-    excluded = {t[1:] for t in tokens if t[:1] in "!-"}
+    excluded = {t[1:].upper() for t in tokens if t[:1] in "!-" and len(t) > 1}
+
+    def removed(token: str) -> bool:
+        parts = set(token.upper().split("-"))
+        return token.upper() in excluded or bool(parts & excluded) or (
+            "3DES" in excluded and "DES-CBC3" in token.upper())
+
     return list(dict.fromkeys(t.lstrip("+") for t in tokens
-                              if t[:1] not in "!-@" and t.lstrip("+") not in excluded and t.lstrip("+")))
+                              if t[:1] not in "!-@" and t.lstrip("+") and not removed(t.lstrip("+"))))
 
 
 def apache_protocols(value: str) -> list[str]:
@@ -143,7 +153,7 @@ def _stunnel_protocols(fact: ParsedFact, out: list[dict[str, Any]], source: str,
                 enabled = {v for v in enabled if keep(VERSIONS.index(v), VERSIONS.index(b))}
             where = where or bound
     for value, number, line in options:
-        m = re.fullmatch(r"NO_(SSLv2|SSLv3|TLSv1(?:_[123])?)", value.strip(), re.I)
+        m = re.fullmatch(r"NO_(SSLv2|SSLv3|TLSv1(?:_[123])?)", value.strip(), re.IGNORECASE)
         if m:
             v = _version(m.group(1).replace("_", "."))
             enabled.discard(v or "")
@@ -167,4 +177,6 @@ def parse_tls_configs(read: Callable[[str], str | None], files: dict[str, list[s
             seen.append(path)
             parsers[server](text, path, fact, out)
     fact.data = {"settings": out, "files_read": seen}
+    fact.locations["settings"] = Location(seen[0] if seen else "(no TLS server configuration)", None,
+                                          excerpt(f"{len(out)} TLS setting(s) in: {' '.join(seen)}"))
     return fact

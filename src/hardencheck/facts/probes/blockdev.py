@@ -35,7 +35,10 @@ class BlockDevicesProbe(Probe):
         for key, path, parser in (("crypttab", "/etc/crypttab", parse_crypttab), ("fstab", "/etc/fstab", parse_fstab)):
             text = raw.text(path)
             if text is not None:
-                _merge(fact, parser(text, path), "")
+                part = parser(text, path)
+                fact.data[key] = part.data["entries"]
+                fact.locations.update({key + k.removeprefix("entries"): v for k, v in part.locations.items()})
+                fact.warnings.extend(part.warnings)
         return fact
 
 

@@ -24,6 +24,9 @@ class ListeningSocketsProbe(Probe):
                                                   max_bytes=2 * 1024 * 1024),))
 
     def parse(self, raw: RawAnswers, options: Mapping[str, Any]) -> ParsedFact:
+        return with_tcp_ports(self._parse(raw))
+
+    def _parse(self, raw: RawAnswers) -> ParsedFact:
         if unsupported(raw, "ss"):
             raise FactUnavailable("listening sockets cannot be read from a configuration directory",
                                   not_applicable=True)
@@ -38,3 +41,13 @@ class ListeningSocketsProbe(Probe):
         if cmd is not None:
             fact.warnings.append("ss output was unusable (truncated or failed); used /proc/net instead")
         return fact
+
+
+def with_tcp_ports(fact: ParsedFact) -> ParsedFact:
+    """Add ``tcp_ports``: the listening TCP port numbers, which host-vs-network checks compare with nmap's."""
+    listeners = fact.data.get("listeners") or []
+    fact.data["tcp_ports"] = sorted({item["port"] for item in listeners if item.get("proto") == "tcp"})
+    first = next((loc for key, loc in sorted(fact.locations.items()) if key.startswith("listeners/")), None)
+    fact.locate("tcp_ports", first.source if first else "listening sockets", None,
+                "listening TCP ports: " + (", ".join(map(str, fact.data["tcp_ports"])) or "none"))
+    return fact

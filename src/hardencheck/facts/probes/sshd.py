@@ -14,6 +14,7 @@ from typing import Any
 
 from hardencheck.facts.base import FactUnavailable, Probe
 from hardencheck.facts.model import ParsedFact
+from hardencheck.facts.parsers._text import to_int
 from hardencheck.facts.parsers.sshd import locate_sshd_settings, parse_sshd_config, parse_sshd_t
 from hardencheck.facts.probes.common import command_output
 from hardencheck.facts.raw import CommandSpec, FileSpec, ProbeRequest, RawAnswers
@@ -44,6 +45,7 @@ class SshdProbe(Probe):
                 locate_sshd_settings(fact, raw.text, raw.glob, MAIN)
                 fact.data["effective_source"] = "sshd -T"
                 fact.warnings[:0] = warnings
+                _client_alive_timeout(fact)
                 return fact
             warnings.append("`sshd -T` printed no usable configuration; parsing the config files instead")
         elif cmd is not None:
@@ -54,4 +56,19 @@ class SshdProbe(Probe):
         fact = parse_sshd_config(raw.text, raw.glob, MAIN)
         fact.data["effective_source"] = "config files"
         fact.warnings[:0] = warnings
+        _client_alive_timeout(fact)
         return fact
+
+
+def _client_alive_timeout(fact: ParsedFact) -> None:
+    """``client_alive_timeout_seconds`` = ClientAliveInterval x ClientAliveCountMax (checks cannot multiply).
+
+    0 means sshd never drops an unresponsive session (either factor 0); unset when a factor is not a number.
+    """
+    interval, count = (to_int(str(fact.data.get(k, ""))) for k in ("clientaliveinterval", "clientalivecountmax"))
+    if interval is None or count is None:
+        return
+    fact.data["client_alive_timeout_seconds"] = max(interval, 0) * max(count, 0)
+    where = fact.locations.get("clientaliveinterval") or fact.locations.get("clientalivecountmax")
+    if where is not None:
+        fact.locations["client_alive_timeout_seconds"] = where

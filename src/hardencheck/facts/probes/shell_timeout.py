@@ -1,0 +1,36 @@
+"""``shell_timeout``: the idle logout (``TMOUT``) set for every user's shell."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hardencheck.facts.base import FactUnavailable, Probe
+from hardencheck.facts.model import ParsedFact
+from hardencheck.facts.parsers.shell_timeout import parse_shell_timeout
+from hardencheck.facts.raw import FileSpec, ProbeRequest, RawAnswers
+
+BEFORE = ("/etc/bash.bashrc", "/etc/bashrc", "/etc/profile")
+PROFILE_D = "/etc/profile.d/*.sh"
+
+
+class ShellTimeoutProbe(Probe):
+    name = "shell_timeout"
+    description = "TMOUT assignments and readonly declarations in /etc/profile, /etc/profile.d/*.sh, bash.bashrc."
+
+    def request(self, options: Mapping[str, Any]) -> ProbeRequest:
+        return ProbeRequest(files=(*(FileSpec(p, max_bytes=512 * 1024) for p in BEFORE),
+                                   FileSpec(PROFILE_D, max_bytes=512 * 1024)))
+
+    def parse(self, raw: RawAnswers, options: Mapping[str, Any]) -> ParsedFact:
+        files: list[tuple[str, str]] = []
+        for path in [*BEFORE, *raw.glob(PROFILE_D)]:
+            f = raw.file(path)
+            if f is not None and f.status == "unreadable":
+                raise FactUnavailable(f"{path} is unreadable (run as root or with --sudo)")
+            text = raw.text(path)
+            if text is not None:
+                files.append((path, text))
+        if not files:
+            raise FactUnavailable("none of /etc/profile, /etc/bash.bashrc, /etc/profile.d/*.sh could be read")
+        return parse_shell_timeout(files)
