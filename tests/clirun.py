@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HARDENCHECK_")}
+    # The session's own history store (conftest), never the operator's real one.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARDENCHECK_") or k == "HARDENCHECK_STORE"}
     env["PYTHONPATH"] = str(REPO / "src") + os.pathsep + env.get("PYTHONPATH", "")
     env.update(extra)
     return env

@@ -27,6 +27,18 @@ if TYPE_CHECKING:
 SESSION_HOSTS = [("weak-1", "weak"), ("hardened-1", "hardened"), ("bad-1", "misbehaving")]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_history_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every scan in the tests stores its run; keep them out of the real ~/.local/share store."""
+    old = os.environ.get("HARDENCHECK_STORE")
+    os.environ["HARDENCHECK_STORE"] = str(tmp_path_factory.mktemp("store") / "history.db")
+    yield
+    if old is None:
+        os.environ.pop("HARDENCHECK_STORE", None)
+    else:
+        os.environ["HARDENCHECK_STORE"] = old
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",

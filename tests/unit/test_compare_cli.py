@@ -135,6 +135,15 @@ def test_first_night_without_a_baseline_still_runs(env: dict[str, Path],
     assert len(json.loads(capsys.readouterr().out)) == 1
 
 
+def test_a_baseline_that_cannot_be_compared_is_never_read_as_no_regression(
+        env: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    broken = env["tmp"] / "broken" / "run.json"
+    broken.parent.mkdir()
+    broken.write_text(json.dumps({"run_id": "x", "hosts": [{"status": "ok"}]}))  # a host without a target
+    assert scan(env, "--fail-on", "none", "--baseline", str(broken), "--fail-on-regression") == 3
+    assert "comparison with the baseline failed" in capsys.readouterr().err
+
+
 def test_gate_severity_floor() -> None:
     def comparison(*changes: tuple[str, str, str]) -> dict[str, Any]:
         return {"transitions": [{"change": c, "severity": s, "after_status": a} for c, s, a in changes]}

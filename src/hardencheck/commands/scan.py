@@ -11,9 +11,12 @@ from typing import Any
 from hardencheck.checks.model import Severity
 from hardencheck.checks.yamlsource import SourceError, SourceErrorList
 from hardencheck.commands.config import load_plan
+from hardencheck.commands.postrun import AfterRun
+from hardencheck.commands.report import write_reports
 from hardencheck.engine import ScanOptions, evaluate_host, now_iso, run_scan
 from hardencheck.facts.collect import CollectLimits, derive_facts
-from hardencheck.inventory import Target, load_inventory, parse_target_spec
+from hardencheck.inventory import Target, load_inventory, network_targets, parse_target_spec
+from hardencheck.network.options import network_options
 from hardencheck.plan import ScanPlan
 from hardencheck.progress import make_progress
 from hardencheck.results.document import RunWriter, host_facts, load_run, new_run_id, run_header
@@ -31,11 +34,14 @@ def _targets(args: argparse.Namespace) -> list[Target]:
         if not sep or not target.startswith("/"):
             raise SourceErrorList([SourceError("--map", None, m, "expected REPO_PATH=/absolute/target/path")])
         mappings.append((repo, target))
-    targets = [parse_target_spec(s, args.asset_class, tuple(mappings)) for s in args.targets]
+    max_hosts = getattr(args, "net_max_hosts", 256)
+    targets = [t for s in args.targets for t in (
+        network_targets(s, args.asset_class, max_hosts) if s.startswith("net:")
+        else [parse_target_spec(s, args.asset_class, tuple(mappings))])]
     if args.user:
         targets = [Target(**{**t.__dict__, "user": t.user or args.user}) for t in targets]
     for inv in args.inventory:
-        hosts = load_inventory(inv)
+        hosts = load_inventory(inv, max_hosts)
         if args.limit:
             hosts = [h for h in hosts if any(fnmatch.fnmatchcase(n, p) for p in args.limit
                                              for n in (h.name, *h.groups))]
@@ -80,6 +86,7 @@ def _expired_waiver_warnings(plan: ScanPlan) -> list[str]:
 
 def cmd_scan(args: argparse.Namespace, command: list[str]) -> int:
     plan = load_plan(args)
+    after = AfterRun.prepare(args, plan)
     targets = _targets(args)
     options = ScanOptions(
         parallel=args.parallel,
@@ -87,6 +94,7 @@ def cmd_scan(args: argparse.Namespace, command: list[str]) -> int:
                        connect_timeout=args.connect_timeout, ssh_config=args.ssh_config,
                        identity_files=tuple(args.identity), allow_agent=not args.no_agent),
         limits=CollectLimits(timeout=args.timeout, use_sudo=args.sudo),
+        network=network_options(args),
     )
     warnings = _expired_waiver_warnings(plan)
     for w in warnings:
@@ -101,12 +109,16 @@ def cmd_scan(args: argparse.Namespace, command: list[str]) -> int:
     path = writer.finish(complete=not outcome.interrupted, interrupted=outcome.interrupted,
                          unfinished=outcome.unfinished, warnings=warnings)
     _report(path, writer.hosts, not outcome.interrupted)
-    return exit_code(writer.hosts, args.fail_on, outcome.interrupted)
+    code = after.finish(path, exit_code(writer.hosts, args.fail_on, outcome.interrupted))
+    write_reports(path, args.format)  # after compare: a comparison.json beside run.json is included
+    after.seal(path)  # last: the signed manifest covers the reports too
+    return code
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Collect once, evaluate many times: today's checks over a stored run's facts, no host contacted."""
     plan = load_plan(args)
+    after = AfterRun.prepare(args, plan)
     source = load_run(args.run)
     header = run_header(plan, ["hardencheck", "evaluate", str(args.run)], now_iso())
     header["evaluated_from"] = {"run_id": source.get("run_id"), "started": source.get("started")}
@@ -130,7 +142,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     path = writer.finish(complete=bool(source.get("complete", True)), interrupted=False, unfinished=[],
                          warnings=warnings)
     _report(path, writer.hosts, True)
-    return exit_code(writer.hosts, args.fail_on, False)
+    code = after.finish(path, exit_code(writer.hosts, args.fail_on, False))
+    write_reports(path, args.format)
+    after.seal(path)
+    return code
 
 
 __all__ = ["cmd_scan", "cmd_evaluate", "terminal_safe"]

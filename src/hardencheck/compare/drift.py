@@ -105,7 +105,7 @@ def _key_view(k: Any) -> Item:
 
 
 def authorized_keys(before: Item, after: Item) -> Drift:
-    key = lambda k: (k.get("user", ""), k.get("fingerprint", "")) if isinstance(k, dict) else ("", str(k))  # noqa: E731
+    key = lambda k: (k.get("user", ""), k.get("fingerprint", "")) if isinstance(k, dict) else ("", str(k))
     drift = keyed_diff(_items(before, "keys", "authorized_keys"), _items(after, "keys", "authorized_keys"),
                        key, _key_view)
     for k in drift.added:
@@ -124,7 +124,9 @@ def _file_view(x: Any) -> Item:
 
 def suid_files(before: Item, after: Item) -> Drift:
     drift = keyed_diff(_items(before, "files", "paths"), _items(after, "files", "paths"), _path_of, _file_view)
-    drift.highlights.extend(f"new SUID/SGID file: {f['path']}" for f in drift.added)
+    for f in drift.added:
+        unowned = " (no package owns it)" if f.get("packaged") is False else ""
+        drift.highlights.append(f"new SUID/SGID file: {f['path']}{unowned}")
     return drift
 
 
@@ -137,12 +139,26 @@ def _listener_view(x: Item) -> Item:
 
 
 def listeners(before: Item, after: Item) -> Drift:
-    drift = keyed_diff(_items(before, "listeners", "ports"), _items(after, "listeners", "ports"),
-                       _listener_key, _listener_view)
+    """Listening sockets as the host reports them (``sockets``)."""
+    drift = keyed_diff(_items(before, "listeners"), _items(after, "listeners"), _listener_key, _listener_view)
     for x in drift.added:
         where = "every interface" if x.get("wildcard") else x.get("address")
         drift.highlights.append(f"new listener {x.get('proto')}/{x.get('port')} on {where}"
                                 + (f" ({x['process']})" if x.get("process") else ""))
+    return drift
+
+
+def _open_port_view(x: Item) -> Item:
+    return {k: x.get(k) for k in ("proto", "port", "state", "service", "product", "version")}
+
+
+def net_ports(before: Item, after: Item) -> Drift:
+    """Open ports as seen from the network (``net_ports``, nmap): a service changing counts as changed."""
+    drift = keyed_diff(_items(before, "ports"), _items(after, "ports"), lambda x: (x.get("proto"), x.get("port")),
+                       _open_port_view)
+    for x in drift.added:
+        drift.highlights.append(f"port {x.get('proto')}/{x.get('port')} now open from the network"
+                                + (f" ({x['service']})" if x.get("service") else ""))
     return drift
 
 
@@ -151,7 +167,7 @@ def listeners(before: Item, after: Item) -> Drift:
 def packages(before: Item, after: Item) -> Drift:
     """Upgrades and downgrades by the package manager's own version order (dpkg or rpm)."""
     scheme = "rpm" if after.get("format") == "rpm" else "dpkg"
-    view = lambda p: {"name": p.get("name"), "arch": p.get("arch"), "version": p.get("version")}  # noqa: E731
+    view = lambda p: {"name": p.get("name"), "arch": p.get("arch"), "version": p.get("version")}
     drift = keyed_diff(_items(before, "packages"), _items(after, "packages"),
                        lambda p: (p.get("name"), p.get("arch")), view,
                        same=lambda x, y: x.get("version") == y.get("version"))
@@ -169,13 +185,18 @@ def packages(before: Item, after: Item) -> Drift:
 def _entry_view(x: Any) -> Item:
     if not isinstance(x, dict):
         return {"entry": str(x)}
-    return {k: v for k, v in x.items() if k not in ("line", "lineno")}
+    return {k: v for k, v in x.items() if k not in ("line", "lineno")}  # a job moving down a file is no change
 
 
 def cron(before: Item, after: Item) -> Drift:
-    drift = keyed_diff(_items(before, "entries", "jobs"), _items(after, "entries", "jobs"),
+    drift = keyed_diff(_items(before, "jobs", "entries"), _items(after, "jobs", "entries"),
                        lambda x: _canon(_entry_view(x)), _entry_view)
-    drift.highlights.extend(f"new cron entry: {_canon(x)}" for x in drift.added)
+    for x in drift.added:
+        if "command" in x:
+            drift.highlights.append(f"new cron job as {x.get('user') or '?'} in {x.get('file') or '?'}: "
+                                    f"{x.get('schedule', '')} {x['command']}"[:300])
+        else:
+            drift.highlights.append(f"new cron entry: {_canon(x)}"[:300])
     return drift
 
 
@@ -184,17 +205,35 @@ def _unit_name(x: Any) -> str:
 
 
 def systemd_units(before: Item, after: Item) -> Drift:
-    view = lambda x: dict(x) if isinstance(x, dict) else {"name": str(x)}  # noqa: E731
+    view = lambda x: dict(x) if isinstance(x, dict) else {"name": str(x)}
     drift = keyed_diff(_items(before, "units"), _items(after, "units"), _unit_name, view)
     drift.highlights.extend(f"new systemd unit: {_unit_name(x)}" for x in drift.added)
+    for c in drift.changed:
+        b, a = c["before"], c["after"]
+        if a.get("enabled") and not b.get("enabled"):
+            drift.highlights.append(f"systemd unit now enabled: {c['key']}")
+        if a.get("exec_start") != b.get("exec_start"):
+            drift.highlights.append(f"systemd unit {c['key']} now runs: {a.get('exec_start')}"[:300])
     return drift
 
 
 def binary_integrity(before: Item, after: Item) -> Drift:
-    view = lambda x: {"path": _path_of(x), "sha256": x.get("sha256") if isinstance(x, dict) else None}  # noqa: E731
+    view = lambda x: {"path": _path_of(x), "sha256": x.get("sha256") if isinstance(x, dict) else None}
     drift = keyed_diff(_items(before, "files", "binaries"), _items(after, "files", "binaries"), _path_of, view,
                        same=lambda x, y: view(x)["sha256"] == view(y)["sha256"])
     drift.highlights.extend(f"checksum changed: {c['key']}" for c in drift.changed)
+    return drift
+
+
+def package_integrity(before: Item, after: Item) -> Drift:
+    """Package files that differ from the package database (``dpkg --verify``/``rpm -V``), night to night."""
+    view = lambda x: {k: x.get(k) for k in ("path", "attributes", "missing", "digest_changed", "conffile")}
+    drift = keyed_diff(_items(before, "changed"), _items(after, "changed"), _path_of, view)
+    for x in drift.added:
+        if x.get("digest_changed") and not x.get("conffile"):
+            drift.highlights.append(f"now differs from its package: {x['path']}")
+        elif x.get("missing"):
+            drift.highlights.append(f"package file now missing: {x['path']}")
     return drift
 
 
@@ -206,10 +245,11 @@ DRIFT: dict[str, DriftFn] = {
     "authorized_keys": authorized_keys,
     "suid_files": suid_files,
     "sockets": listeners,
-    "network": listeners,
+    "net_ports": net_ports,
     "packages": packages,
     "cron": cron,
     "systemd_units": systemd_units,
+    "package_integrity": package_integrity,
     "binary_integrity": binary_integrity,
 }
 

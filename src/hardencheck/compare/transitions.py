@@ -1,8 +1,8 @@
 """Check transitions between two runs, both judged by the same checks.
 
-The baseline's stored facts are re-evaluated with the later run's checks and
-parameters (and the baseline's own waivers, as of the baseline's date), so a
-check added since the baseline is compared fairly instead of showing up as
+Both runs are re-evaluated from their stored facts with one plan (the later
+run's checks and parameters, each run's own waivers as of its own date), so
+a check added since the baseline is compared fairly instead of showing up as
 "new". Results are keyed by fingerprint: matching is a dict lookup.
 """
 
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from hardencheck.engine import error_results, evaluate_host
+from hardencheck.facts.base import DerivedProbe
+from hardencheck.facts.collect import derive_facts
+from hardencheck.facts.model import FactRecord
 from hardencheck.plan import ScanPlan
 from hardencheck.results.document import host_facts
 from hardencheck.results.model import finding_fingerprint
@@ -78,26 +80,37 @@ def waivers_of(doc: dict[str, Any]) -> list[Waiver]:
     return out
 
 
-def _waiver_keys(waivers: list[Waiver]) -> list[tuple[Any, ...]]:
-    return sorted((w.check, w.hosts, w.expires.isoformat(), w.justification) for w in waivers)
+def _facts(host: dict[str, Any], plan: ScanPlan) -> dict[str, FactRecord]:
+    """The stored facts, derived ones recomputed as `hardencheck evaluate` does (e.g. with today's advisories).
+
+    A derivation that cannot run now (no feed given) keeps the run's own derived fact, so comparing
+    without the reference data compares what each run knew instead of turning findings into "skipped".
+    """
+    facts = host_facts(host)
+    for name, record in derive_facts(facts, plan.probes).items():
+        if record.status == "ok" or name not in facts:
+            facts[name] = record
+    return facts
 
 
-def same_evaluation(doc: dict[str, Any], plan: ScanPlan) -> bool:
-    """Whether the run's stored verdicts are what ``plan`` would give (same checks, parameters and waivers)."""
-    if (doc.get("checks") or {}).get("sha256") != plan.checks_sha256:
-        return False
-    stored = json.dumps((doc.get("profile") or {}).get("parameters"), sort_keys=True, default=str)
-    if stored != json.dumps(plan.params, sort_keys=True, default=str):
-        return False
-    return not plan.waivers or _waiver_keys(plan.waivers) == _waiver_keys(waivers_of(doc))
+def _answerable(stored: set[str], plan: ScanPlan) -> set[str]:
+    """Facts a run could answer: those it collected, and derived ones whose inputs it collected."""
+    derived = {name: probe.derived_from for name, (probe, _) in plan.probes.items() if isinstance(probe, DerivedProbe)}
+    have = stored - set(derived)
+    for _ in range(len(derived)):  # derived from derived: settle in at most len(derived) rounds
+        more = {name for name, inputs in derived.items() if name not in have and set(inputs) <= have}
+        if not more:
+            break
+        have |= more
+    return have
 
 
-def _reevaluate(host: dict[str, Any], plan: ScanPlan) -> list[dict[str, Any]]:
+def _reevaluate(host: dict[str, Any], facts: dict[str, FactRecord], plan: ScanPlan) -> list[dict[str, Any]]:
     target = host["target"]
     if host.get("status") != "ok":
         return [r.to_dict() for r in error_results(plan, target["id"], host.get("error", ""))]
     out = []
-    for r in evaluate_host(target, host_facts(host), plan):
+    for r in evaluate_host(target, facts, plan):
         r.observed, r.reason = redact(r.observed), redact_text(r.reason)
         out.append(r.to_dict())
     return out
@@ -110,24 +123,28 @@ def _unfinished(doc: dict[str, Any], plan: ScanPlan) -> dict[str, list[dict[str,
             for name in doc.get("unfinished_targets") or []}
 
 
-def build_side(doc: dict[str, Any], plan: ScanPlan, *, reevaluate: bool, waivers: list[Waiver] | None = None
-               ) -> Side:
-    """Judge one run with ``plan``'s checks: stored verdicts when they are the same evaluation, else its facts."""
+def build_side(doc: dict[str, Any], plan: ScanPlan, waivers: list[Waiver] | None = None) -> Side:
+    """Judge one run from its stored facts with ``plan``'s checks, and its own waivers as of its own date.
+
+    Both runs of a comparison go through here, so neither side keeps verdicts from other checks, parameters,
+    reference data or hardencheck versions than the other.
+    """
     side = Side()
     plan = dataclasses.replace(plan, waivers=waivers_of(doc) if waivers is None else waivers,
                                today=run_date(doc, plan.today))
     for host in doc.get("hosts") or []:
         hid = host["target"]["id"]
         side.targets[hid] = host["target"]
-        judged = _reevaluate(host, plan) if reevaluate else list(host.get("results") or [])
+        ok = host.get("status") == "ok"
+        judged = _reevaluate(host, _facts(host, plan) if ok else {}, plan)
         by_fp = {r["fingerprint"]: r for r in judged}
         for r in host.get("results") or []:
             if r["check_id"] not in plan.checks and r["fingerprint"] not in by_fp:
                 by_fp[r["fingerprint"]] = r
                 side.stale.add(r["fingerprint"])
         side.results[hid] = by_fp
-        if host.get("status") == "ok":
-            have = set(host.get("facts") or {})
+        if ok:
+            have = _answerable(set(host.get("facts") or {}), plan)
             side.lacking[hid] = {cid for cid, c in plan.checks.items() if not set(c.facts) <= have}
     for name, results in _unfinished(doc, plan).items():
         if name not in side.results:

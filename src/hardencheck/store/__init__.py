@@ -2,7 +2,25 @@
 
 from hardencheck.store.migrations import LATEST as SCHEMA_VERSION
 from hardencheck.store.migrations import MigrationError, migrate
-from hardencheck.store.store import ENV_VAR, RunSummary, Store, StoreError, default_store_path, store_url
+from hardencheck.store.store import (
+                                    ENV_VAR,
+                                    NotEnoughRuns,
+                                    RunSummary,
+                                    Store,
+                                    StoreError,
+                                    default_store_path,
+                                    store_url,
+)
 
-__all__ = ["ENV_VAR", "MigrationError", "RunSummary", "SCHEMA_VERSION", "Store", "StoreError",
-           "default_store_path", "migrate", "store_url"]
+__all__ = [
+                                    "ENV_VAR",
+                                    "SCHEMA_VERSION",
+                                    "MigrationError",
+                                    "NotEnoughRuns",
+                                    "RunSummary",
+                                    "Store",
+                                    "StoreError",
+                                    "default_store_path",
+                                    "migrate",
+                                    "store_url",
+]

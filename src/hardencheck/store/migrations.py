@@ -11,8 +11,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import (JSON, Boolean, Column, Connection, Engine, Float, ForeignKeyConstraint, Index, Integer,
-                        MetaData, String, Table, Text, func, inspect, select, text)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    inspect,
+    select,
+    text,
+)
 
 
 class MigrationError(RuntimeError):
@@ -119,6 +136,6 @@ def migrate(engine: Engine, target: int = LATEST) -> int:
         with engine.begin() as conn:
             step(conn)
             conn.execute(table.insert().values(
-                version=version + 1, applied=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
+                version=version + 1, applied=dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
         version += 1
     return version

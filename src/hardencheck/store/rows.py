@@ -33,13 +33,16 @@ class RunRows:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _section(doc: dict[str, Any], key: str) -> dict[str, Any]:
+    value = doc.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _run_row(doc: dict[str, Any], status_counts: Counter[str]) -> dict[str, Any]:
-    profile = doc.get("profile") if isinstance(doc.get("profile"), dict) else {}
-    checks = doc.get("checks") if isinstance(doc.get("checks"), dict) else {}
-    tool = doc.get("tool") if isinstance(doc.get("tool"), dict) else {}
+    profile, checks, tool = (_section(doc, k) for k in ("profile", "checks", "tool"))
     row = {
         "run_id": doc["run_id"], "schema_version": str(doc.get("schema_version", "")),
         "started": doc.get("started"), "finished": doc.get("finished"), "complete": bool(doc.get("complete")),
@@ -59,11 +62,12 @@ def _shared_meta(result: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _result_row(run_id: str, host_index: int, position: int, target_id: str, result: dict[str, Any],
-                check_meta: dict[str, dict[str, Any]]) -> dict[str, Any]:
+                check_meta: dict[str, dict[str, Any]], severities: dict[str, str]) -> dict[str, Any]:
     meta = _shared_meta(result)
     cid = str(result.get("check_id", ""))
     if meta is not None and cid not in check_meta:
         check_meta[cid] = meta
+        severities[cid] = str(result.get("severity", ""))
     shared = meta is not None and check_meta.get(cid) == meta
     extra = {k: v for k, v in result.items() if k not in RESULT_COLUMNS and not (shared and k in SHARED)}
     missing = [k for k in RESULT_COLUMNS if k not in result]
@@ -91,6 +95,7 @@ def run_rows(doc: dict[str, Any]) -> RunRows:
     run_id = doc["run_id"]
     out = RunRows(run={})
     check_meta: dict[str, dict[str, Any]] = {}
+    severities: dict[str, str] = {}
     counts: Counter[str] = Counter()
     for i, host in enumerate(doc.get("hosts") or []):
         target = host.get("target") or {}
@@ -106,10 +111,11 @@ def run_rows(doc: dict[str, Any]) -> RunRows:
             out.facts.append({"run_id": run_id, "host_index": i, "name": name,
                               "status": str((record or {}).get("status", "")), "record": record})
         for pos, result in enumerate(host.get("results") or []):
-            out.results.append(_result_row(run_id, i, pos, target_id, result, check_meta))
+            out.results.append(_result_row(run_id, i, pos, target_id, result, check_meta, severities))
             counts[str(result.get("status"))] += 1
     out.run = _run_row(doc, counts)
-    out.checks = [{"run_id": run_id, "check_id": cid, **meta} for cid, meta in check_meta.items()]
+    out.checks = [{"run_id": run_id, "check_id": cid, "severity": severities[cid], **meta}
+                  for cid, meta in check_meta.items()]
     return out
 
 

@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Engine, create_engine, event, exists, func, select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +29,10 @@ _LATEST = re.compile(r"^latest(?:~(\d+))?$")
 
 class StoreError(LookupError):
     """A run reference that names nothing, names several runs, or a document the store cannot keep."""
+
+
+class NotEnoughRuns(StoreError):
+    """``latest~N`` on a store with N runs or fewer (e.g. the very first night of a scheduled audit)."""
 
 
 def default_store_path() -> Path:
@@ -85,7 +89,7 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str | os.PathLike[str] | None = None) -> "Store":
+    def open(cls, url: str | os.PathLike[str] | None = None) -> Store:
         engine = create_engine(store_url(url))
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
@@ -99,7 +103,7 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -197,7 +201,7 @@ class Store:
                 offset = int(m.group(1) or 0)
                 row = conn.execute(self._runs_query(host, profile).offset(offset).limit(1)).first()
                 if row is None:
-                    raise StoreError(f"'{ref}': the store ({self.url}) holds {self.count_runs()} matching "
+                    raise NotEnoughRuns(f"'{ref}': the store ({self.url}) holds {self.count_runs()} matching "
                                      f"run(s), not {offset + 1}")
                 return str(row.run_id)
             if conn.execute(select(t.runs.c.run_id).where(t.runs.c.run_id == ref)).first():

@@ -16,8 +16,19 @@ Primary keys start with ``run_id``, so they double as the per-run index;
 
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKeyConstraint, Index, Integer, MetaData, String,
-                        Table, Text)
+from sqlalchemy import (
+                        JSON,
+                        Boolean,
+                        Column,
+                        Float,
+                        ForeignKeyConstraint,
+                        Index,
+                        Integer,
+                        MetaData,
+                        String,
+                        Table,
+                        Text,
+)
 
 metadata = MetaData()
 
