@@ -28,7 +28,7 @@ from .tree import make_parents, mark_opaque, mirror_all_dirs, relative, whiteout
 IMAGES_DIR = Path(__file__).resolve().parent / "images"
 
 _KEYS = {"description", "hostname", "host_key_types", "absent", "opaque", "modes", "owners",
-         "generate"}
+         "generate", "asset_class"}
 _REQUIRED = {"description", "hostname", "host_key_types"}
 #: sshd directives an image may not set: they would take the fleet's sshd off its address.
 _FORBIDDEN_SSHD = {"listenaddress"}

@@ -263,3 +263,11 @@ def test_a_thousand_line_stack_is_walked_without_recursion() -> None:
     assert gate(stack, 999)["enforced"] is True
     sshd = "auth optional pam_env.so\n" * 999 + "auth required pam_google_authenticator.so\n"
     assert policy({"/etc/pam.d/sshd": sshd}).data["mfa"]["sshd"]["status"] == "enforced"
+
+
+def test_duplicated_keys_in_config_files_last_one_wins_as_the_modules_read_them() -> None:
+    files = pam_dir("pam_ubuntu_pos")
+    files["/etc/security/faillock.conf"] = "deny = 3\nunlock_time = 600\n# hardening\ndeny = 8\nunlock_time = 0\n"
+    row = policy(files, login_services=["sshd"]).data["lockout"][0]
+    assert (row["deny"], row["unlock_time"]) == (8, 0)
+    assert row["sources"]["deny"] == "/etc/security/faillock.conf:4"

@@ -100,3 +100,12 @@ def test_probe_combines_everything_and_respects_the_repository_scope() -> None:
     with pytest.raises(FactUnavailable) as exc:
         parse(LoggingProbe(), {}, host=False)
     assert exc.value.not_applicable
+
+
+def test_credentials_in_the_upload_url_are_not_kept() -> None:
+    from hardencheck.facts.parsers.logging import parse_journal_upload
+
+    (entry,) = parse_journal_upload([("/etc/systemd/journal-upload.conf",
+                                      "[Upload]\nURL=https://user:s3cret@journal.example:19532\n")], True, ParsedFact())
+    assert entry["target"] == "journal.example" and entry["port"] == 19532
+    assert "s3cret" not in entry["excerpt"] and "<redacted>" in entry["excerpt"]

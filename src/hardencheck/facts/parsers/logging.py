@@ -33,6 +33,7 @@ _LEGACY_FWD = re.compile(r"^(?P<selector>\S+)\s+(?P<action>@@?(?:\([^)]*\))?(?P<
 _OMRELP = re.compile(r"^(?P<selector>\S+)\s+:omrelp:(?P<target>[^\s:]+)(?::(?P<port>\d+))?")
 _ACTION = re.compile(r"action\s*\(", re.IGNORECASE)
 _PARAM = re.compile(r"""([A-Za-z.]+)\s*=\s*"([^"]*)\"""")
+_USERINFO = re.compile(r"(://)[^/@\s]*@")
 
 
 def parse_rsyslog(files: list[tuple[str, str]], fact: ParsedFact) -> list[dict[str, Any]]:
@@ -111,6 +112,8 @@ def parse_journal_upload(files: list[tuple[str, str]], enabled: bool, fact: Pars
     if found is None or not found[3]:
         return []
     path, number, line, url = found
+    url = _USERINFO.sub(r"\1", url)  # credentials in the URL are never kept
+    line = _USERINFO.sub(r"\1<redacted>@", line)
     match = re.match(r"^(?:(https?)://)?(\[[^\]]+\]|[^/:]+)(?::(\d+))?", url)
     target = match.group(2).strip("[]") if match else url
     entry = _entry("journald", target, match.group(3) if match else None,
