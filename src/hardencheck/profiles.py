@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hardencheck.checks.loader import builtin_dir
-from hardencheck.checks.model import Check
+from hardencheck.checks.model import Check, Severity
 from hardencheck.checks.yamlsource import LineIndex, SourceError, SourceErrorList, load_yaml, schema_errors
 
 
@@ -42,9 +42,7 @@ class Profile:
 
     def selects(self, check: Check) -> bool:
         def hit(sel: str) -> bool:
-            if sel.startswith("tag:"):
-                return sel[4:] in check.tags
-            return fnmatch.fnmatchcase(check.id, sel)
+            return selector_matches(sel, check)
 
         included = not self.include or any(hit(s) for s in self.include)
         return included and not any(hit(s) for s in self.exclude)
@@ -57,6 +55,17 @@ class Profile:
 
     def select(self, checks: dict[str, Check]) -> dict[str, Check]:
         return {cid: c for cid, c in sorted(checks.items()) if self.selects(c)}
+
+
+def selector_matches(sel: str, check: Check) -> bool:
+    """``tag:NAME``, ``severity:LEVEL``, ``severity>=LEVEL``, or a check id glob."""
+    if sel.startswith("tag:"):
+        return sel[4:] in check.tags
+    if sel.startswith("severity>="):
+        return check.severity.rank >= Severity(sel[len("severity>="):]).rank
+    if sel.startswith("severity:"):
+        return check.severity.value == sel[len("severity:"):]
+    return fnmatch.fnmatchcase(check.id, sel)
 
 
 def profile_dirs(extra: list[Path] | None = None) -> list[Path]:
@@ -161,11 +170,15 @@ def _check_references(profile: Profile, origins: _Origins, file: str, checks: di
 
     for kind in ("include", "exclude"):
         for i, sel in enumerate(getattr(profile, kind)):
-            if sel.startswith("tag:"):
-                if not any(sel[4:] in c.tags for c in checks.values()):
-                    error((kind, i), kind, f"no check has tag '{sel[4:]}'")
-            elif not any(fnmatch.fnmatchcase(cid, sel) for cid in checks):
-                error((kind, i), kind, f"no check matches '{sel}'")
+            if sel.startswith("severity"):
+                level = sel.split(":", 1)[1] if sel.startswith("severity:") else sel[len("severity>="):]
+                if not sel.startswith(("severity:", "severity>=")) or level not in {s.value for s in Severity}:
+                    error((kind, i), kind, f"bad selector '{sel}': use severity:LEVEL or severity>=LEVEL "
+                                           f"with LEVEL one of {', '.join(s.value for s in Severity)}")
+                    continue
+            if not any(selector_matches(sel, c) for c in checks.values()):
+                what = f"has tag '{sel[4:]}'" if sel.startswith("tag:") else f"matches '{sel}'"
+                error((kind, i), kind, f"no check {what}")
     declared = {p for c in checks.values() for p in c.parameters}
     for name in profile.parameters:
         if name not in declared:

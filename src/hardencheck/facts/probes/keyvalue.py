@@ -12,7 +12,8 @@ from hardencheck.facts.raw import FileSpec, ProbeRequest, RawAnswers
 
 
 class _KeyValueFilesProbe(Probe):
-    """Reads one main file plus drop-ins; later files override earlier ones, as the tools do."""
+    """Reads one main file plus drop-ins; as libpwquality does, drop-ins are read first and the
+    main file is read last, so its settings win."""
 
     main_path: str
     dropin_glob: str | None = None
@@ -23,7 +24,7 @@ class _KeyValueFilesProbe(Probe):
         return ProbeRequest(files=tuple(specs))
 
     def parse(self, raw: RawAnswers, options: Mapping[str, Any]) -> ParsedFact:
-        paths = [self.main_path] + (raw.glob(self.dropin_glob) if self.dropin_glob else [])
+        paths = (raw.glob(self.dropin_glob) if self.dropin_glob else []) + [self.main_path]
         merged = ParsedFact()
         found = False
         for path in paths:
