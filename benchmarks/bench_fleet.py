@@ -37,15 +37,18 @@ def worker_hardencheck(addresses: list[str], known_hosts: str, key: str, paralle
     from hardencheck.commands.config import load_plan
     from hardencheck.engine import ScanOptions, run_scan
     from hardencheck.inventory import parse_target_spec
+    from hardencheck.network.session import NetworkOptions
     from hardencheck.results.document import RunWriter, new_run_id, run_header
     from hardencheck.transport.ssh import SshOptions
 
     args = argparse.Namespace(profile=profile, checks=[], checks_dir=[], profiles_dir=[], waivers=None,
                               advisories=None)
     plan = load_plan(args)
+    # Host checks only: the network view has its own benchmark (bench_network.py) against plain nmap.
     options = ScanOptions(parallel=parallel, ssh=SshOptions(known_hosts=(Path(known_hosts),),
                                                             identity_files=(Path(key),), allow_agent=False,
-                                                            look_for_keys=False, ssh_config=None))
+                                                            look_for_keys=False, ssh_config=None),
+                          network=NetworkOptions(mode="off"))
     out = Path(tempfile.mkdtemp(prefix="hc-bench-"))
     writer = RunWriter(out, new_run_id(), run_header(plan, ["bench"], ""))
     targets = [parse_target_spec(f"root@{a}") for a in addresses]
@@ -56,7 +59,8 @@ def worker_hardencheck(addresses: list[str], known_hosts: str, key: str, paralle
     hosts = outcome.finished
     return {
         "elapsed": elapsed, "hosts": len(hosts), "ok": sum(h.status == "ok" for h in hosts),
-        "latencies": [h.duration for h in hosts], "checks": len(plan.checks),
+        "latencies": [h.duration for h in hosts],
+        "checks": sum(1 for r in hosts[0].results if r.status.value != "skipped") if hosts else 0,
         "channels": [h.connection.get("channels_opened", 0) for h in hosts],
         "errors": sorted({h.error for h in hosts if h.status != "ok"})[:3],
     }

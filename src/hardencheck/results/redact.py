@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from hardencheck.facts.parsers.pan import luhn_ok, mask
+
 _CRYPT = re.compile(r"\$(?:1|2[abxy]?|5|6|y|gy|7|sha1|md5)\$[./A-Za-z0-9$=,+-]{8,}")
 # Card numbers start with 2 (Mastercard 2221-2720, Mir), 3-6 (Amex, Visa, Mastercard, Discover, JCB,
 # UnionPay, Maestro) or 8 (RuPay); a leading 1 or 9 is left alone (millisecond timestamps, IDs).
@@ -22,21 +24,9 @@ _HASH_TOKEN = 32
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
 def mask_pan(digits: str) -> str:
     """First six and last four, as PCI DSS 3.4.1 allows to display."""
-    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
+    return mask(digits[:6], digits[-4:], len(digits))
 
 
 def _in_hash(text: str, start: int, end: int) -> bool:

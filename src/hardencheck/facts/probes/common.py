@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from hardencheck.facts.base import FactUnavailable
 from hardencheck.facts.raw import RawAnswers, RawCommand
 
@@ -21,3 +23,21 @@ def command_output(raw: RawAnswers, key: str) -> RawCommand | None:
 def unsupported(raw: RawAnswers, key: str) -> bool:
     cmd = raw.command(key)
     return cmd is not None and cmd.status == "unsupported"
+
+
+def read_texts(raw: RawAnswers, patterns: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(path, text) of every readable file named by ``patterns`` (globs in the last segment).
+
+    A file that exists but cannot be read makes the fact unavailable: configuration the
+    auditor could not see must not read as "not configured".
+    """
+    out = []
+    for pattern in patterns:
+        for path in (raw.glob(pattern) if "*" in posixpath.basename(pattern) else [pattern]):
+            f = raw.file(path)
+            if f is not None and f.status == "unreadable":
+                raise FactUnavailable(f"{path} is unreadable (run as root or with --sudo)")
+            text = raw.text(path)
+            if text is not None:
+                out.append((path, text))
+    return out

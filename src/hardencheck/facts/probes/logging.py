@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Mapping
 from typing import Any
 
-from hardencheck.facts.base import FactUnavailable, Probe
+from hardencheck.facts.base import Probe
 from hardencheck.facts.model import Location, ParsedFact
 from hardencheck.facts.parsers.logging import (
     parse_journal_upload,
@@ -15,6 +14,7 @@ from hardencheck.facts.parsers.logging import (
     parse_syslog_ng,
 )
 from hardencheck.facts.probes._scope import nothing_configured
+from hardencheck.facts.probes.common import read_texts
 from hardencheck.facts.raw import FileSpec, ProbeRequest, RawAnswers
 
 RSYSLOG = ("/etc/rsyslog.conf", "/etc/rsyslog.d/*.conf")
@@ -36,10 +36,10 @@ class LoggingProbe(Probe):
 
     def parse(self, raw: RawAnswers, options: Mapping[str, Any]) -> ParsedFact:
         fact = ParsedFact()
-        rsyslog = self._files(raw, RSYSLOG)
-        syslog_ng = self._files(raw, SYSLOG_NG)
-        upload = self._files(raw, JOURNAL_UPLOAD)
-        rotate = self._files(raw, (LOGROTATE, f"{LOGROTATE_D}/*"))
+        rsyslog = read_texts(raw, RSYSLOG)
+        syslog_ng = read_texts(raw, SYSLOG_NG)
+        upload = read_texts(raw, JOURNAL_UPLOAD)
+        rotate = read_texts(raw, (LOGROTATE, f"{LOGROTATE_D}/*"))
         if not (rsyslog or syslog_ng or upload or rotate):
             nothing_configured(raw, "rsyslog, syslog-ng, journal-upload or logrotate configuration")
         enabled = raw.file(UPLOAD_ENABLED)
@@ -65,17 +65,3 @@ class LoggingProbe(Probe):
             "logrotate_files": [p for p, _ in rotate],
         }
         return fact
-
-    @staticmethod
-    def _files(raw: RawAnswers, patterns: tuple[str, ...]) -> list[tuple[str, str]]:
-        out = []
-        for pattern in patterns:
-            paths = raw.glob(pattern) if "*" in posixpath.basename(pattern) else [pattern]
-            for path in paths:
-                f = raw.file(path)
-                if f is not None and f.status == "unreadable":
-                    raise FactUnavailable(f"{path} is unreadable (run as root or with --sudo)")
-                text = raw.text(path)
-                if text is not None:
-                    out.append((path, text))
-        return out

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Mapping
 from typing import Any
 
-from hardencheck.facts.base import FactUnavailable, Probe
+from hardencheck.facts.base import Probe
 from hardencheck.facts.model import Location, ParsedFact
 from hardencheck.facts.parsers.time_sync import parse_ntp_style, parse_timesyncd, record
 from hardencheck.facts.probes._scope import nothing_configured
+from hardencheck.facts.probes.common import read_texts
 from hardencheck.facts.raw import FileSpec, ProbeRequest, RawAnswers
 
 WANTS = "/etc/systemd/system"
@@ -38,7 +38,7 @@ class TimeSyncProbe(Probe):
         fact = ParsedFact()
         clients: list[dict[str, Any]] = []
         for name, spec in CLIENTS.items():
-            files = _read(raw, spec["files"])
+            files = read_texts(raw, spec["files"])
             units = [f"{WANTS}/{u}" for u in spec["units"]]
             enabled_by = next((u for u in units if (f := raw.file(u)) is not None and f.status == "ok"), None)
             if not files and enabled_by is None:
@@ -65,16 +65,3 @@ class TimeSyncProbe(Probe):
         fact.data = {"clients": clients,
                      "synchronised_by": [c["name"] for c in clients if c["enabled"] and c["servers"]]}
         return fact
-
-
-def _read(raw: RawAnswers, patterns: tuple[str, ...]) -> list[tuple[str, str]]:
-    out = []
-    for pattern in patterns:
-        for path in (raw.glob(pattern) if "*" in posixpath.basename(pattern) else [pattern]):
-            f = raw.file(path)
-            if f is not None and f.status == "unreadable":
-                raise FactUnavailable(f"{path} is unreadable (run as root or with --sudo)")
-            text = raw.text(path)
-            if text is not None:
-                out.append((path, text))
-    return out
