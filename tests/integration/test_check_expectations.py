@@ -8,6 +8,7 @@ is scanned once per session, over real SSH, with every built-in check.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -36,26 +37,35 @@ def _load_expectations() -> list[tuple[str, str, str, str | None]]:
 CASES = _load_expectations()
 
 
-def _subjects() -> tuple[list[str], list[str]]:
+def _subjects() -> tuple[list[str], list[str], list[str]]:
+    from netfleet.devices import DEVICES
+
     subjects = sorted({c[1] for c in CASES})
     images = [s for s in subjects if (IMAGES / s / "image.yaml").is_file()]
     dirs = [s for s in subjects if (DIR_FIXTURES / s).is_dir()]
-    return images, dirs
+    devices = [s for s in subjects if s in DEVICES]  # network-only devices (tests/netfleet/devices.py)
+    return images, dirs, devices
 
 
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """subject name -> host result, from one real scan of every image host and fixture folder."""
+    """subject name -> host result, from one real scan of every image host, fixture folder and device."""
     from fleet import Fleet
+    from netfleet.devices import start_devices
+    from netfleet.listeners import Listeners
 
-    images, dirs = _subjects()
+    images, dirs, devices = _subjects()
     out = tmp_path_factory.mktemp("expectations")
-    with Fleet(tmp_path_factory.mktemp("expectations-fleet"), base=None) as fleet:
+    with Fleet(tmp_path_factory.mktemp("expectations-fleet"), base=None) as fleet, Listeners() as listening:
         fleet.start([(f"x-{img}", img) for img in images])
-        yield _scan(fleet, images, dirs, out)
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+        base = f"127.{77 + (int(worker[2:]) if worker[2:].isdigit() else 0)}.210"
+        addresses = start_devices(devices, base, tmp_path_factory.mktemp("device-certs"), listening)
+        yield _scan(fleet, images, dirs, out, addresses)
 
 
-def _scan(fleet: Any, images: list[str], dirs: list[str], out: Path) -> dict[str, dict[str, Any]]:
+def _scan(fleet: Any, images: list[str], dirs: list[str], out: Path,
+          devices: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
     inventory = {"all": {"hosts": {}}}
     for host, img in zip(fleet.hosts, images):
         meta = yaml.safe_load((IMAGES / img / "image.yaml").read_text()) or {}
@@ -64,6 +74,9 @@ def _scan(fleet: Any, images: list[str], dirs: list[str], out: Path) -> dict[str
     for d in dirs:
         inventory["all"]["hosts"][d] = {"transport": "dir", "path": str(DIR_FIXTURES / d),
                                         "asset_class": "server"}
+    for name, address in (devices or {}).items():
+        inventory["all"]["hosts"][name] = {"transport": "network", "address": address,
+                                           "asset_class": "store-device"}
     inv = out / "inventory.yaml"
     inv.write_text(yaml.safe_dump(inventory))
     extra = ["--advisories", str(OSV_FIXTURE)] if OSV_FIXTURE.is_dir() and _has_option("--advisories") else []
@@ -71,7 +84,7 @@ def _scan(fleet: Any, images: list[str], dirs: list[str], out: Path) -> dict[str
                    "--timeout", "60", *ssh_args(fleet), *extra, timeout=600)
     assert proc.returncode in (0, 1, 3), proc.stderr[-4000:]
     doc = run_doc(proc)
-    return {s: host_by_id(doc, s) for s in [*images, *dirs]}
+    return {s: host_by_id(doc, s) for s in [*images, *dirs, *(devices or {})]}
 
 
 def _has_option(flag: str) -> bool:

@@ -238,3 +238,16 @@ def test_net_address_var_overrides_the_ssh_address(tmp_path: Path) -> None:
     rec = s.records_for(t)
     s.close()
     assert rec["net_ports"].fact.data["open_tcp"] == [21]
+
+
+def test_warnings_before_the_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hardencheck.network.session import network_warnings
+
+    missing = NetworkOptions(nmap=NmapConfig(nmap_path=str(tmp_path / "nope"), udp=True))
+    monkeypatch.setattr(runner, "is_root", lambda: False)
+    monkeypatch.setattr("hardencheck.network.session.is_root", lambda: False)
+    warnings = network_warnings(PROBES, missing)
+    assert len(warnings) == 2 and "nmap was not found" in warnings[0] and "--net-udp needs root" in warnings[1]
+    assert network_warnings(PROBES, NetworkOptions(mode="off", nmap=missing.nmap)) == []
+    assert network_warnings({}, missing) == []
+    assert network_warnings(PROBES, NetworkOptions(nmap=NmapConfig(nmap_path=str(fake_nmap(tmp_path))))) == []

@@ -17,6 +17,7 @@ from hardencheck.engine import ScanOptions, evaluate_host, now_iso, run_scan
 from hardencheck.facts.collect import CollectLimits, derive_facts
 from hardencheck.inventory import Target, load_inventory, network_targets, parse_target_spec
 from hardencheck.network.options import network_options
+from hardencheck.network.session import network_warnings
 from hardencheck.plan import ScanPlan
 from hardencheck.progress import make_progress
 from hardencheck.results.document import RunWriter, host_facts, load_run, new_run_id, run_header
@@ -96,7 +97,7 @@ def cmd_scan(args: argparse.Namespace, command: list[str]) -> int:
         limits=CollectLimits(timeout=args.timeout, use_sudo=args.sudo),
         network=network_options(args),
     )
-    warnings = _expired_waiver_warnings(plan)
+    warnings = _expired_waiver_warnings(plan) + network_warnings(plan.probes, options.network)
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     writer = RunWriter(args.output, new_run_id(), run_header(plan, command, now_iso()))
