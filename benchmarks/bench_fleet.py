@@ -41,8 +41,8 @@ def worker_hardencheck(addresses: list[str], known_hosts: str, key: str, paralle
     from hardencheck.results.document import RunWriter, new_run_id, run_header
     from hardencheck.transport.ssh import SshOptions
 
-    args = argparse.Namespace(profile=profile, checks=[], checks_dir=[], profiles_dir=[], waivers=None,
-                              advisories=None)
+    args = argparse.Namespace(profile=profile, checks=[], checks_dir=[], profiles_dir=[REPO / "benchmarks" / "profiles"],
+                              waivers=None, advisories=None)
     plan = load_plan(args)
     # Host checks only: the network view has its own benchmark (bench_network.py) against plain nmap.
     options = ScanOptions(parallel=parallel, ssh=SshOptions(known_hosts=(Path(known_hosts),),
@@ -121,8 +121,12 @@ def main() -> None:
     args = ap.parse_args()
     from fleet import Fleet
 
+    header = (f"{'run':<12} {'N':>4} {'ok':>4} {'checks':>6} {'hosts/s':>8} {'mean ms':>8} {'p95 ms':>8} "
+              f"{'chan/host':>9} {'peak RSS MB':>11}")
+    print(f"profile {args.profile}, {args.parallel} workers, {os.cpu_count()} cores\n{header}", flush=True)
     rows = []
-    with Fleet(Path(tempfile.mkdtemp(prefix="hc-bench-fleet-")), base=args.base) as fleet:
+    fleet = Fleet(Path(tempfile.mkdtemp(prefix="hc-bench-fleet-")), base=args.base)
+    try:
         for n in args.sizes:
             have = len(fleet.hosts)
             if have < n:
@@ -131,22 +135,25 @@ def main() -> None:
             for kind in ("floor", "hardencheck"):
                 r = run_worker(kind, addresses, fleet.known_hosts, fleet.client_key, args.parallel, args.profile)
                 lat = r["latencies"]
-                rows.append({"kind": kind, "n": n, "hosts_per_s": r["hosts"] / r["elapsed"], "ok": r["ok"],
-                             "mean_ms": 1000 * sum(lat) / len(lat), "p95_ms": 1000 * _p95(lat),
-                             "channels_per_host": sum(r["channels"]) / len(r["channels"]),
-                             "peak_rss_mb": r["peak_rss_mb"], "checks": r["checks"], "errors": r["errors"]})
-    print(f"{'run':<12} {'N':>4} {'ok':>4} {'checks':>6} {'hosts/s':>8} {'mean ms':>8} {'p95 ms':>8} "
-          f"{'chan/host':>9} {'peak RSS MB':>11}")
-    for r in rows:
-        print(f"{r['kind']:<12} {r['n']:>4} {r['ok']:>4} {r['checks']:>6} {r['hosts_per_s']:>8.1f} {r['mean_ms']:>8.0f} "
-              f"{r['p95_ms']:>8.0f} {r['channels_per_host']:>9.1f} {r['peak_rss_mb']:>11.0f}")
-        if r["errors"]:
-            print(f"{'':<12} errors: {r['errors']}")
-    for n in args.sizes:
-        floor = next(r for r in rows if r["kind"] == "floor" and r["n"] == n)
-        hc = next(r for r in rows if r["kind"] == "hardencheck" and r["n"] == n)
-        print(f"N={n}: hardencheck / floor throughput = {hc['hosts_per_s'] / floor['hosts_per_s']:.2f} (target >= 0.8)")
-
+                row = {"kind": kind, "n": n, "hosts_per_s": r["hosts"] / r["elapsed"], "ok": r["ok"],
+                       "mean_ms": 1000 * sum(lat) / len(lat), "p95_ms": 1000 * _p95(lat),
+                       "channels_per_host": sum(r["channels"]) / len(r["channels"]),
+                       "peak_rss_mb": r["peak_rss_mb"], "checks": r["checks"], "errors": r["errors"]}
+                rows.append(row)
+                print(f"{kind:<12} {n:>4} {row['ok']:>4} {row['checks']:>6} {row['hosts_per_s']:>8.1f} "
+                      f"{row['mean_ms']:>8.0f} {row['p95_ms']:>8.0f} {row['channels_per_host']:>9.1f} "
+                      f"{row['peak_rss_mb']:>11.0f}", flush=True)
+                if row["errors"]:
+                    print(f"{'':<12} errors: {row['errors']}", flush=True)
+            floor = next(r for r in rows if r["kind"] == "floor" and r["n"] == n)
+            hc = rows[-1]
+            print(f"N={n}: hardencheck / floor throughput = {hc['hosts_per_s'] / floor['hosts_per_s']:.2f} "
+                  f"(target >= 0.8)", flush=True)
+    finally:
+        try:
+            fleet.stop()
+        except Exception as exc:  # noqa: BLE001 - the figures above are already printed
+            print(f"fleet stop: {exc}", file=sys.stderr)
 
 if __name__ == "__main__":
     if "--worker" in sys.argv:
