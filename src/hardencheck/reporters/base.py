@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from hardencheck.reporters.view import ReportView
 
 
 @runtime_checkable
@@ -21,3 +24,24 @@ class Reporter(Protocol):
     description: ClassVar[str]
 
     def render(self, run: dict[str, Any], comparison: dict[str, Any] | None = None) -> str | bytes: ...
+
+
+class ViewReporter:
+    """Base of the reporters that render the shared :class:`ReportView` of a run (and comparison).
+
+    Builds the view once, with the garbage collector paused while its ~100,000 records are
+    made, and hands it to ``_render``.
+    """
+
+    name: ClassVar[str]
+    filename: ClassVar[str]
+    description: ClassVar[str]
+
+    def render(self, run: dict[str, Any], comparison: dict[str, Any] | None = None) -> str:
+        from hardencheck.reporters.view import build_view, no_gc
+
+        with no_gc():
+            return self._render(build_view(run, comparison), run, comparison)
+
+    def _render(self, view: "ReportView", run: dict[str, Any], comparison: dict[str, Any] | None) -> str:
+        raise NotImplementedError

@@ -11,7 +11,8 @@ import csv
 import io
 from typing import Any, ClassVar
 
-from hardencheck.reporters.view import Finding, ReportView, build_view, framework_name, no_gc
+from hardencheck.reporters.base import ViewReporter
+from hardencheck.reporters.view import Finding, ReportView, framework_name
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,14 +37,10 @@ def _row(f: Finding, groups: str, comparison: bool) -> list[str]:
     return [cell(v) for v in row]
 
 
-class CsvReporter:
+class CsvReporter(ViewReporter):
     name: ClassVar[str] = "csv"
     filename: ClassVar[str] = "results.csv"
     description: ClassVar[str] = "one row per host and check, safe against spreadsheet formula injection"
-
-    def render(self, run: dict[str, Any], comparison: dict[str, Any] | None = None) -> str:
-        with no_gc():
-            return self._render(build_view(run, comparison), run, comparison)
 
     def _render(self, view: ReportView, run: dict[str, Any], comparison: dict[str, Any] | None) -> str:
         groups = {h.id: " ".join(h.groups) for h in view.hosts}

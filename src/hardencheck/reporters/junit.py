@@ -11,15 +11,14 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any, ClassVar
 
+from hardencheck.reporters.base import ViewReporter
 from hardencheck.reporters.text import visible
 from hardencheck.reporters.view import (
     STATUSES,
     Finding,
     HostView,
     ReportView,
-    build_view,
     framework_name,
-    no_gc,
 )
 
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
@@ -105,14 +104,10 @@ def _suite(root: ET.Element, index: int, host: HostView, findings: list[Finding]
     err.text = f"could not be audited: {host.error}\n" if host.error else ""
 
 
-class JunitReporter:
+class JunitReporter(ViewReporter):
     name: ClassVar[str] = "junit"
     filename: ClassVar[str] = "results.junit.xml"
     description: ClassVar[str] = "JUnit XML: a testsuite per host, a testcase per check (CI dashboards)"
-
-    def render(self, run: dict[str, Any], comparison: dict[str, Any] | None = None) -> str:
-        with no_gc():
-            return self._render(build_view(run, comparison), run, comparison)
 
     def _render(self, view: ReportView, run: dict[str, Any], comparison: dict[str, Any] | None) -> str:
         by_host: dict[str, list[Finding]] = {h.id: [] for h in view.hosts}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from hardencheck.reporters.base import ViewReporter
 from hardencheck.reporters.text import shorten, visible
 from hardencheck.reporters.view import (
     CHANGES,
@@ -18,9 +19,7 @@ from hardencheck.reporters.view import (
     Finding,
     PlanItem,
     ReportView,
-    build_view,
     framework_name,
-    no_gc,
 )
 
 #: GitHub refuses comments over 65,536 characters; leave room for a bot's own header.
@@ -201,14 +200,10 @@ def _footer(v: ReportView) -> str:
     return "<sub>" + " · ".join(parts) + "</sub>"
 
 
-class MarkdownReporter:
+class MarkdownReporter(ViewReporter):
     name: ClassVar[str] = "md"
     filename: ClassVar[str] = "report.md"
     description: ClassVar[str] = "Markdown summary for a pull-request comment or a ticket"
-
-    def render(self, run: dict[str, Any], comparison: dict[str, Any] | None = None) -> str:
-        with no_gc():
-            return self._render(build_view(run, comparison), run, comparison)
 
     def _render(self, view: ReportView, run: dict[str, Any], comparison: dict[str, Any] | None) -> str:
         sections = [s for s in (_header(view), _changes(view), _failed(view), _errors(view), _plan(view)) if s]

@@ -17,8 +17,9 @@ import json
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+from hardencheck.reporters.base import ViewReporter
 from hardencheck.reporters.text import visible
-from hardencheck.reporters.view import PCI, Finding, ReportView, build_view, framework_name, no_gc
+from hardencheck.reporters.view import PCI, Finding, ReportView, framework_name
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 #: GitHub's scale: over 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
@@ -128,14 +129,10 @@ def _reported(f: Finding) -> bool:
     return f.status in ("fail", "waived", "error") or f.change == "fixed"
 
 
-class SarifReporter:
+class SarifReporter(ViewReporter):
     name: ClassVar[str] = "sarif"
     filename: ClassVar[str] = "results.sarif"
     description: ClassVar[str] = "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers"
-
-    def render(self, run: dict[str, Any], comparison: dict[str, Any] | None = None) -> str:
-        with no_gc():
-            return self._render(build_view(run, comparison), run, comparison)
 
     def _render(self, view: ReportView, run: dict[str, Any], comparison: dict[str, Any] | None) -> str:
         rules: dict[str, int] = {}

@@ -8,6 +8,7 @@ from typing import Any
 from hardencheck.facts.base import FactUnavailable, Probe
 from hardencheck.facts.model import ParsedFact
 from hardencheck.facts.parsers.shell_timeout import parse_shell_timeout
+from hardencheck.facts.probes.common import read_texts
 from hardencheck.facts.raw import FileSpec, ProbeRequest, RawAnswers
 
 BEFORE = ("/etc/bash.bashrc", "/etc/bashrc", "/etc/profile")
@@ -23,14 +24,7 @@ class ShellTimeoutProbe(Probe):
                                    FileSpec(PROFILE_D, max_bytes=512 * 1024)))
 
     def parse(self, raw: RawAnswers, options: Mapping[str, Any]) -> ParsedFact:
-        files: list[tuple[str, str]] = []
-        for path in [*BEFORE, *raw.glob(PROFILE_D)]:
-            f = raw.file(path)
-            if f is not None and f.status == "unreadable":
-                raise FactUnavailable(f"{path} is unreadable (run as root or with --sudo)")
-            text = raw.text(path)
-            if text is not None:
-                files.append((path, text))
+        files = read_texts(raw, (*BEFORE, PROFILE_D))
         if not files:
             raise FactUnavailable("none of /etc/profile, /etc/bash.bashrc, /etc/profile.d/*.sh could be read")
         return parse_shell_timeout(files)
