@@ -1,10 +1,20 @@
 """``private_keys``: private key files with their mode and owner, never their contents.
 
-A bounded ``find`` over the usual key directories (``/etc/ssl/private``,
-``/etc/ssh``, ``/etc/pki``, web and tunnel configs, every home's ``.ssh``
-from /etc/passwd, plus the profile's ``paths``) lists candidate files by
-name; for each one ``grep -o`` prints only the PEM header line (``-----BEGIN
-RSA PRIVATE KEY-----``) if there is one. Key material is never sent back.
+One bounded ``find`` over every existing key directory at once (``/etc/ssl/private``,
+``/etc/ssh``, ``/etc/pki``, web and tunnel configs, the profile's ``paths``, then
+every home's ``.ssh`` from /etc/passwd and ``/root/.ssh``; de-duplicated with shell
+builtins only) lists candidate files by name, and one ``awk`` reads each candidate
+(at most ``max_files``) and prints only the PEM/PuTTY header it found (``-----BEGIN
+RSA PRIVATE KEY-----``) and whether the key is encrypted. Key material is never sent
+back. The target starts three processes (sh, find, awk) whatever the number of
+directories or files; the script runs under dash, bash and busybox sh/awk (``find``
+must be GNU: ``-printf``).
+
+A name with a newline in it is never opened or printed (``find`` prints a ``-`` line
+for it, which only counts against ``max_files``), so a hostile name cannot forge a
+line. The output is ``K`` lines (mode, owner, group, size, header, encrypted, path;
+tab-separated, path last) and a final ``E<TAB>end`` line, without which the fact is
+unavailable.
 """
 
 from __future__ import annotations
@@ -25,25 +35,51 @@ DEFAULT_PATHS = ("/etc/ssl/private", "/etc/ssh", "/etc/pki", "/etc/nginx", "/etc
 _SCRIPT = r"""
 depth=$1 max=$2
 shift 2
-tab=$(printf '\t')
-{
-  for p in "$@"; do [ -e "$p" ] && printf '%s\n' "$p"; done
-  awk -F: 'NF >= 6 && $6 ~ /^\// { print $6 "/.ssh" }' /etc/passwd 2>/dev/null
-  printf '/root/.ssh\n'
-} | awk '!seen[$0]++' | while IFS= read -r dir; do
-  [ -d "$dir" ] || continue
-  find -H "$dir" -xdev -maxdepth "$depth" -type f -size -1024k \( -name '*.key' -o -name '*.pem' \
-    -o -name 'id_*' -o -name '*_key' -o -name '*.ppk' -o -name '*.p8' \) ! -name '*.pub' \
-    -printf '%m\t%u\t%g\t%s\t%p\0' 2>/dev/null | tr '\n\0' '?\n'
-done | awk '!seen[$0]++' | head -n "$max" | while IFS="$tab" read -r m u g s p; do
-  h=$(grep -a -o -m 1 -e '-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----' -e 'PuTTY-User-Key-File-[0-9]' -- "$p" 2>/dev/null \
-      | head -n 1)
-  [ -n "$h" ] || continue
-  e=no
-  grep -a -q -m 1 -e 'Proc-Type: 4,ENCRYPTED' -e 'BEGIN ENCRYPTED PRIVATE KEY' -e '^Encryption: aes' -- "$p" \
-    2>/dev/null && e=yes
-  printf 'K\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$m" "$u" "$g" "$s" "$h" "$e" "$p"
+nl='
+'
+seen=$nl n=$#
+for d in "$@"; do
+  case $seen in *"$nl$d$nl"*) continue ;; esac
+  seen=$seen$d$nl
+  [ -d "$d" ] && set -- "$@" "$d"
 done
+if [ -r /etc/passwd ]; then
+  while IFS=: read -r x x x x x h x || [ -n "$h" ]; do
+    case $h in /*) ;; *) continue ;; esac
+    d=$h/.ssh h=
+    case $seen in *"$nl$d$nl"*) continue ;; esac
+    seen=$seen$d$nl
+    [ -d "$d" ] && set -- "$@" "$d"
+  done </etc/passwd
+fi
+d=/root/.ssh
+case $seen in *"$nl$d$nl"*) ;; *) [ -d "$d" ] && set -- "$@" "$d" ;; esac
+shift "$n"
+[ "$#" -gt 0 ] && find -H "$@" -xdev -maxdepth "$depth" -type f -size -1024k \( -name '*.key' -o -name '*.pem' \
+    -o -name 'id_*' -o -name '*_key' -o -name '*.ppk' -o -name '*.p8' \) ! -name '*.pub' \
+    \( -path "*$nl*" -printf '-\t%D:%i\n' -o -printf '%m\t%u\t%g\t%s\t%p\n' \) 2>/dev/null |
+  LC_ALL=C awk -v max="$max" '
+    seen[$0]++ { next }
+    {
+      if (++n > max + 0) exit
+      if (substr($0, 1, 2) == "-\t") next
+      p = $0
+      for (i = 0; i < 4; i++) p = substr(p, index(p, "\t") + 1)
+      h = ""; e = "no"
+      while ((getline l < p) > 0) {
+        if (h == "" && (index(l, "PRIVATE KEY-----") || index(l, "PuTTY-User-Key-File-"))) {
+          a = match(l, /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/); al = RLENGTH
+          b = match(l, /PuTTY-User-Key-File-[0-9]/)
+          if (a && (!b || a < b)) h = substr(l, a, al)
+          else if (b) h = substr(l, b, RLENGTH)
+        }
+        if (e == "no" && (index(l, "Proc-Type: 4,ENCRYPTED") || index(l, "BEGIN ENCRYPTED PRIVATE KEY") ||
+            l ~ /^Encryption: aes/)) e = "yes"
+        if (h != "" && e == "yes") break
+      }
+      close(p)
+      if (h != "") print "K\t" substr($0, 1, length($0) - length(p)) h "\t" e "\t" p
+    }'
 printf 'E\tend\n'
 """
 
@@ -66,7 +102,7 @@ class PrivateKeysProbe(Probe):
         cmd = command_output(raw, "private_keys")
         if cmd is None:
             raise FactUnavailable("sh is not available on the target")
-        if "E\tend" not in cmd.text or cmd.truncated:
+        if cmd.truncated or not ("\n" + cmd.text.rstrip("\n")).endswith("\nE\tend"):
             raise FactUnavailable("the key-file search did not run to the end")
         fact, entries = parse_listing(cmd.text, "cmd:private_keys", _FIELDS, tag="K")
         for e in entries:
