@@ -22,6 +22,10 @@ from hardencheck.facts.raw import CommandSpec, FileSpec, ProbeRequest, RawAnswer
 MAIN = "/etc/ssh/sshd_config"
 _CORE_KEYS = ("permitrootlogin", "ciphers", "passwordauthentication")
 
+SSHD_T = CommandSpec("sshd_t", ("sshd", "-T"), timeout=15, max_bytes=256 * 1024)
+"""``sshd -T``, shared with the ``authorized_keys`` probe: both declare this very spec, so the
+collector runs it once per host whichever of the two asked first."""
+
 
 class SshdProbe(Probe):
     name = "sshd"
@@ -30,7 +34,7 @@ class SshdProbe(Probe):
     def request(self, options: Mapping[str, Any]) -> ProbeRequest:
         return ProbeRequest(
             files=(FileSpec(MAIN), FileSpec("/etc/ssh/sshd_config.d/*.conf")),
-            commands=(CommandSpec("sshd_t", ("sshd", "-T"), timeout=15, max_bytes=256 * 1024),),
+            commands=(SSHD_T,),
         )
 
     def parse(self, raw: RawAnswers, options: Mapping[str, Any]) -> ParsedFact:
