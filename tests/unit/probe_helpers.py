@@ -16,7 +16,7 @@ def answers(probe: Probe, files: Mapping[str, str | bytes | None], commands: Map
             *, host: bool = True, options: Mapping[str, Any] | None = None) -> RawAnswers:
     """Raw answers for ``probe``'s request. ``files``: path -> text/bytes (``None``: unreadable).
 
-    ``commands``: key -> stdout text, or ``(stdout, exit_code)``; commands not given are "not-found" on a
+    ``commands``: key -> stdout text, or ``(stdout, exit_code[, status])``; commands not given are "not-found" on a
     host and "unsupported" on a config directory (``host=False``), as the collector reports them.
     """
     request = probe.request(options or {})
@@ -38,9 +38,9 @@ def answers(probe: Probe, files: Mapping[str, str | bytes | None], commands: Map
         if given is None:
             bundle.commands[spec.key] = RawCommand(spec.key, spec.argv, "not-found" if host else "unsupported")
             continue
-        out, code = given if isinstance(given, tuple) else (given, 0)
+        out, code, status = (*given, "ok")[:3] if isinstance(given, tuple) else (given, 0, "ok")
         data = out.encode() if isinstance(out, str) else out
-        bundle.commands[spec.key] = RawCommand(spec.key, spec.argv, "ok", data, exit_code=code)
+        bundle.commands[spec.key] = RawCommand(spec.key, spec.argv, status, data, exit_code=code)
     return RawAnswers(bundle, request)
 
 

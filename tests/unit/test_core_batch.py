@@ -292,3 +292,96 @@ def test_same_script_under_other_shells(tree, shell):
         pytest.skip(f"{argv[0]} is not installed")
     script = make_script(tree)
     check_bundle(script.parse(run_with(argv, script.render())), tree)
+
+
+def _inline_specs() -> list[CommandSpec]:
+    from hardencheck.facts.base import load_probes
+
+    out = []
+    for probe in load_probes().values():
+        try:
+            request = probe.request({})
+        except Exception:  # noqa: BLE001 - a probe that needs options has no default request
+            continue
+        out += [c for c in request.commands if c.inline]
+    return out
+
+
+def test_probes_declare_inline_snippets() -> None:
+    assert {"kernel_release", "boot_kernels", "cron_spool"} <= {c.key for c in _inline_specs()}
+
+
+@pytest.mark.parametrize("spec", _inline_specs(), ids=lambda c: c.key)
+def test_inline_snippets_start_no_process(spec: CommandSpec) -> None:
+    """An inline snippet skips timeout/head, so it must be builtins only: with an empty PATH,
+    anything it tried to start would fail with "not found" on stderr."""
+    assert spec.argv[:2] == ("sh", "-c")
+    proc = subprocess.run(["/bin/sh", "-c", spec.argv[2], *spec.argv[3:]], capture_output=True,
+                          env={"PATH": "/nonexistent"}, timeout=10)
+    assert b"not found" not in proc.stderr, proc.stderr
+
+
+def test_inline_snippet_runs_in_the_collector_with_its_arguments(tmp_path: Path) -> None:
+    inline = CommandSpec("inline", ("sh", "-c", 'printf "%s|" "$@"; exit 4', "hardencheck", "a b", "$(id)"),
+                         inline=True)
+    after = CommandSpec("after", ("echo", "still here"))
+    script = CollectorScript([], [inline, after])
+    out = subprocess.run(["sh", "-s"], input=script.render().encode(), capture_output=True, timeout=20).stdout
+    bundle = script.parse(out)
+    got = bundle.commands["inline"]
+    assert (got.status, got.exit_code, got.stdout) == ("ok", 4, b"a b|$(id)|")
+    assert bundle.commands["after"].stdout == b"still here\n"
+    assert bundle.meta.get("complete") == "yes"
+
+
+def _tar_of(root: Path, names: list[str], *extra: str) -> bytes:
+    return subprocess.run(["tar", "-chf", "-", *extra, "--", *names], cwd=root, capture_output=True,
+                          check=True).stdout
+
+
+def test_plain_tar_reader_matches_tarfile(tmp_path: Path) -> None:
+    """The fast reader gives exactly what the general tarfile reader gives on what tar -ch produces:
+    long names, names needing the ustar prefix, a file met twice (a hard link in the archive),
+    binary and empty content."""
+    from hardencheck.facts.batch import _untar_general, _untar_plain
+
+    deep = tmp_path / ("d" * 90) / ("e" * 90)
+    deep.mkdir(parents=True)
+    (deep / ("f" * 120 + ".conf")).write_bytes(b"long\n")
+    (tmp_path / "bin.dat").write_bytes(BINARY * 100)
+    (tmp_path / "empty").write_bytes(b"")
+    (tmp_path / "link").symlink_to(tmp_path / "bin.dat")  # -h: the same inode twice
+    names = [str(p) for p in (deep / ("f" * 120 + ".conf"), tmp_path / "bin.dat", tmp_path / "empty",
+                              tmp_path / "link")]
+    stream = _tar_of(Path("/"), names)
+    fast = _untar_plain(stream)
+    assert fast is not None
+    assert fast == _untar_general(stream, RawBundle())
+    assert fast[str(tmp_path / "link")] == (BINARY * 100, False)
+    cut = stream[:1536]  # cut inside the data: the member is kept, flagged truncated
+    partial = _untar_plain(cut)
+    assert partial is not None and all(isinstance(v[0], bytes) for v in partial.values())
+    assert any(truncated for _, truncated in partial.values())
+
+
+def test_plain_tar_reader_hands_other_formats_to_tarfile(tmp_path: Path) -> None:
+    from hardencheck.facts.batch import _untar, _untar_plain
+
+    (tmp_path / "a.conf").write_bytes(b"pax\n")
+    stream = _tar_of(tmp_path, ["a.conf"], "--format=pax")
+    assert _untar_plain(stream) is None  # a pax header: not ours to read
+    assert _untar(stream, RawBundle())["/a.conf"] == (b"pax\n", False)
+    corrupt = bytearray(_tar_of(tmp_path, ["a.conf"]))
+    corrupt[0] ^= 0xFF  # checksum no longer matches: never trust the header
+    assert _untar_plain(bytes(corrupt)) is None
+
+
+def test_command_is_skipped_where_its_file_is_readable(tmp_path: Path) -> None:
+    (tmp_path / "here").write_bytes(b"x")
+    present = CommandSpec("present", ("echo", "ran"), skip_if_readable=str(tmp_path / "here"))
+    absent = CommandSpec("absent", ("echo", "ran"), skip_if_readable=str(tmp_path / "gone"))
+    script = CollectorScript([], [present, absent])
+    out = subprocess.run(["sh", "-s"], input=script.render().encode(), capture_output=True, timeout=20).stdout
+    bundle = script.parse(out)
+    assert (bundle.commands["present"].status, bundle.commands["present"].stdout) == ("skipped", b"")
+    assert (bundle.commands["absent"].status, bundle.commands["absent"].stdout) == ("ok", b"ran\n")

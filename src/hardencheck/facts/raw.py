@@ -9,6 +9,7 @@ probe back its own :class:`RawAnswers`.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import posixpath
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ class FileSpec:
     path: str
     max_bytes: int = 4 * 1024 * 1024
 
-    @property
+    @functools.cached_property
     def is_glob(self) -> bool:
         return any(c in posixpath.basename(self.path) for c in "*?[")
 
@@ -35,6 +36,17 @@ class CommandSpec:
     argv: tuple[str, ...]
     timeout: float = 20.0
     max_bytes: int = 8 * 1024 * 1024
+    skip_if_readable: str = ""
+    """A file that, when the target can read it, makes this command unnecessary (the probe decodes
+    that file instead): the collector tests it with shell builtins and skips the command, which
+    the probe then sees with status ``skipped``."""
+    inline: bool = False
+    """An ``sh -c`` snippet made of shell builtins only (tests, globs, ``read``, ``printf``) that
+    prints a small, bounded amount by construction. The collector runs it in a subshell of its
+    own script instead of starting ``timeout``, ``head`` and a new ``sh`` for it: three process
+    start-ups saved per host, which is most of such a snippet's cost. Anything that starts a
+    process, or reads without a bound, must not be inline (tests run every inline snippet with an
+    empty PATH to hold probes to this)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +76,7 @@ class RawFile:
 
 @dataclass
 class RawCommand:
-    """One command's output (``status``: ok, not-found, unsupported, timeout, incomplete)."""
+    """One command's output (``status``: ok, not-found, unsupported, skipped, timeout, incomplete)."""
 
     key: str
     argv: tuple[str, ...]
@@ -100,6 +112,17 @@ class RawBundle:
     meta: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
+    def paths_by_dir(self) -> dict[str, list[str]]:
+        """Returned file paths grouped by directory, sorted (built once: globs over many files stay cheap)."""
+        index = self.__dict__.get("_by_dir")
+        if index is None or index[0] != len(self.files):
+            grouped: dict[str, list[str]] = {}
+            for path in sorted(self.files):
+                grouped.setdefault(posixpath.dirname(path), []).append(path)
+            index = (len(self.files), grouped)
+            self.__dict__["_by_dir"] = index
+        return index[1]
+
 
 class RawAnswers:
     """A probe's view of the bundle: only what it asked for, with readers parsers can use."""
@@ -123,8 +146,9 @@ class RawAnswers:
 
     def glob(self, pattern: str) -> list[str]:
         """Paths of files the target returned that match ``pattern`` (sorted, like sh)."""
-        found = sorted(p for p, f in self.bundle.files.items() if f.status == "ok" and fnmatch.fnmatchcase(p, pattern)
-                       and posixpath.dirname(p) == posixpath.dirname(pattern))
+        files = self.bundle.files
+        found = [p for p in self.bundle.paths_by_dir().get(posixpath.dirname(pattern), ())
+                 if files[p].status == "ok" and fnmatch.fnmatchcase(p, pattern)]
         for p in found:
             self.used_files[p] = self.bundle.files[p]
         return found

@@ -19,14 +19,26 @@ _SAFE_PATH = re.compile(r"^/[^\x00-\x1f\x7f]*$")
 
 
 def sh_command(key: str, script: str, args: Iterable[str] = (), *, timeout: float = 30.0,
-               max_bytes: int = 4 * 1024 * 1024) -> CommandSpec:
-    """``sh -c SCRIPT hardencheck ARGS...``: in the script ``$1``... are ``ARGS``."""
-    return CommandSpec(key, ("sh", "-c", script, "hardencheck", *args), timeout=timeout, max_bytes=max_bytes)
+               max_bytes: int = 4 * 1024 * 1024, inline: bool = False) -> CommandSpec:
+    """``sh -c SCRIPT hardencheck ARGS...``: in the script ``$1``... are ``ARGS``.
+
+    ``inline=True`` for a builtins-only snippet (see :attr:`CommandSpec.inline`)."""
+    return CommandSpec(key, ("sh", "-c", script, "hardencheck", *args), timeout=timeout, max_bytes=max_bytes,
+                       inline=inline)
+
+
+#: Drawn once per run (per process), after every file on the targets was written.
+_RUN_NONCE = secrets.token_hex(12)
 
 
 def nonce() -> str:
-    """A per-collection marker for framed output, so file contents cannot forge a frame."""
-    return secrets.token_hex(12)
+    """The run's marker for a probe's framed output, so file contents cannot forge a frame.
+
+    Random per run rather than per host: a planted file cannot predict it either way, and hosts
+    cloned from one image then return byte-identical output, so their parsed facts (and evidence
+    hashes) are shared instead of parsed again for every host (facts/cache.py).
+    """
+    return _RUN_NONCE
 
 
 def option_paths(options: Mapping[str, Any], default: Iterable[str], key: str = "paths") -> list[str]:

@@ -9,9 +9,9 @@ from hardencheck.facts.raw import RawAnswers, RawCommand
 
 
 def command_output(raw: RawAnswers, key: str) -> RawCommand | None:
-    """The command's answer if it ran and succeeded; None if it could not run here."""
+    """The command's answer if it ran and succeeded; None if it could not run here (or was not needed)."""
     cmd = raw.command(key)
-    if cmd is None or cmd.status in ("not-found", "unsupported"):
+    if cmd is None or cmd.status in ("not-found", "unsupported", "skipped"):
         return None
     if cmd.status == "timeout":
         raise FactUnavailable(f"`{' '.join(cmd.argv)}` timed out on the target")
