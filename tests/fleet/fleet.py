@@ -301,6 +301,11 @@ class Fleet:
         host_dir = self._host_dir(state.public.name)
         (host_dir / "mnt").mkdir(parents=True, exist_ok=True)
         self._write_host_layer(state, host_dir / "layer")
+        release = host_dir / "kernel-release"  # start-host.sh binds it over /proc/sys/kernel/osrelease
+        if state.image.kernel_release:
+            release.write_text(state.image.kernel_release + "\n")
+        else:
+            release.unlink(missing_ok=True)
         cmd = ["setpriv", "--pdeathsig", "KILL", "--",
                "unshare", "--mount", "--uts", "--pid", "--fork", "--kill-child",
                "--mount-proc", "--propagation", "private",

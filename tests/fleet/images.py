@@ -15,6 +15,8 @@ import os
 import random
 import re
 import shutil
+import struct
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +30,7 @@ from .tree import make_parents, mark_opaque, mirror_all_dirs, relative, whiteout
 IMAGES_DIR = Path(__file__).resolve().parent / "images"
 
 _KEYS = {"description", "hostname", "host_key_types", "absent", "opaque", "modes", "owners",
-         "generate", "asset_class"}
+         "generate", "asset_class", "lastlog", "kernel_release"}
 _REQUIRED = {"description", "hostname", "host_key_types"}
 #: sshd directives an image may not set: they would take the fleet's sshd off its address.
 _FORBIDDEN_SSHD = {"listenaddress"}
@@ -48,6 +50,20 @@ class Generated:
 
 
 @dataclass(frozen=True)
+class Login:
+    """A recorded last login: ``days_ago`` counted from when the image is staged (so its age is the
+    same on every run), on terminal ``line``, from ``origin`` (empty for a console login)."""
+
+    days_ago: int
+    line: str
+    origin: str = ""
+
+
+#: struct lastlog on Linux: ll_time (int32), ll_line[32], ll_host[256].
+_LASTLOG_RECORD = struct.Struct("<i32s256s")
+
+
+@dataclass(frozen=True)
 class Image:
     """One parsed image: its tree and the metadata from image.yaml."""
 
@@ -61,6 +77,8 @@ class Image:
     modes: Mapping[str, int] = field(default_factory=dict)
     owners: Mapping[str, str] = field(default_factory=dict)
     generate: Mapping[str, Generated] = field(default_factory=dict)
+    lastlog: Mapping[str, Login] = field(default_factory=dict)
+    kernel_release: str | None = None
 
     def hostname_for(self, host_name: str) -> str:
         """The host's hostname: the image's template with ``{name}`` replaced."""
@@ -115,7 +133,23 @@ def _build(name: str, root: Path, raw: dict[str, Any]) -> Image:
         modes={str(p): _parse_mode(p, m) for p, m in (raw.get("modes") or {}).items()},
         owners={str(p): str(o) for p, o in (raw.get("owners") or {}).items()},
         generate={str(p): _parse_generated(p, g) for p, g in (raw.get("generate") or {}).items()},
+        lastlog={str(u): _parse_login(str(u), spec) for u, spec in (raw.get("lastlog") or {}).items()},
+        kernel_release=_parse_release(raw.get("kernel_release")),
     )
+
+
+def _parse_release(value: object) -> str | None:
+    if value is None:
+        return None
+    if not re.fullmatch(r"[0-9][0-9A-Za-z.+_~-]{0,60}", str(value)):
+        raise ValueError(f"kernel_release: {value!r} is not a kernel release like 6.1.0-18-amd64")
+    return str(value)
+
+
+def _parse_login(user: str, spec: object) -> Login:
+    if not isinstance(spec, dict) or set(spec) - {"days_ago", "line", "from"} or "days_ago" not in spec:
+        raise ValueError(f"lastlog.{user}: expected {{days_ago: N, line: pts/0, from: 10.0.0.1}}")
+    return Login(int(spec["days_ago"]), str(spec.get("line", "")), str(spec.get("from", "")))
 
 
 def _parse_mode(path: str, mode: object) -> int:
@@ -201,6 +235,8 @@ def stage_image(image: Image, dest: Path, hidden: Iterable[str] = (),
         dest.mkdir(parents=True)
     for path, spec in image.generate.items():
         _generate(make_parents(dest, relative(path)), spec)
+    if image.lastlog:
+        _write_lastlog(dest, image)
     mirror_all_dirs(dest)
     for path in (*image.absent, *hidden):
         whiteout(dest, path)
@@ -229,6 +265,29 @@ def _normalise_file_modes(layer: Path) -> None:
             path = Path(dirpath) / name
             if not path.is_symlink():
                 os.chmod(path, 0o755 if path.stat().st_mode & 0o100 else 0o644)
+
+
+def _write_lastlog(layer: Path, image: Image) -> None:
+    """/var/log/lastlog as login(1) writes it: one record per UID at offset UID x 292, for the
+    image's accounts (its own /etc/passwd), dated relative to now."""
+    passwd = layer / "etc" / "passwd"
+    uids = {}
+    for line in _read_lines(passwd if passwd.is_file() else Path("/etc/passwd")):
+        parts = line.split(":")
+        if len(parts) >= 3 and parts[2].isdigit():
+            uids[parts[0]] = int(parts[2])
+    unknown = sorted(set(image.lastlog) - set(uids))
+    if unknown:
+        raise ImageError(f"{image.root.parent / 'image.yaml'}: lastlog names accounts the image lacks: {unknown}")
+    size = (max(uids[u] for u in image.lastlog) + 1) * _LASTLOG_RECORD.size
+    content = bytearray(size)
+    now = int(time.time())
+    for user, login in image.lastlog.items():
+        _LASTLOG_RECORD.pack_into(content, uids[user] * _LASTLOG_RECORD.size, now - login.days_ago * 86400,
+                                  login.line.encode(), login.origin.encode())
+    target = make_parents(layer, relative("/var/log/lastlog"))
+    target.write_bytes(bytes(content))
+    os.chmod(target, 0o644)
 
 
 def _generate(target: Path, spec: Generated) -> None:

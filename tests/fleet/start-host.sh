@@ -24,6 +24,11 @@ mount -t overlay fleet-root -o "lowerdir=/,upperdir=$mnt/upper,workdir=$mnt/work
 root=$mnt/root
 mount --rbind /dev "$root/dev"
 mount -t proc proc "$root/proc"
+# The kernel is the machine's; an image that records another release (kernel_release in
+# image.yaml) gets it where the kernel publishes it, so the host reads it as it would its own.
+if [ -f "$host_dir/kernel-release" ]; then
+  mount --bind "$host_dir/kernel-release" "$root/proc/sys/kernel/osrelease"
+fi
 mount --rbind /sys "$root/sys"
 mount -o remount,bind,ro "$root/sys"
 mount -t tmpfs -o mode=0755,size=16m run "$root/run"

@@ -168,6 +168,23 @@ def test_image_files_are_the_hosts_own(ssh: Any, fleet: Fleet) -> None:
 
 
 @pytest.mark.integration
+def test_recorded_kernel_release_and_logins(ssh: Any) -> None:
+    """kernel_release is what the host's /proc says (uname's syscall still tells the truth);
+    lastlog records sit at UID x 292 in a binary /var/log/lastlog, dated relative to staging."""
+    import struct
+    import time
+
+    weak, hardened = ssh("weak-1"), ssh("hardened-1")
+    assert run(weak, "cat /proc/sys/kernel/osrelease")[1] == b"6.1.0-18-amd64\n"
+    assert run(hardened, "cat /proc/sys/kernel/osrelease")[1] == b"6.1.0-28-amd64\n"
+    uid = int(run(weak, "id -u support")[1])
+    record = run(weak, f"dd if=/var/log/lastlog bs=292 skip={uid} count=1 2>/dev/null")[1]
+    when, line, host = struct.unpack("<i32s256s", record)
+    assert abs((time.time() - when) / 86400 - 412) < 1
+    assert line.rstrip(b"\0") == b"pts/1" and host.rstrip(b"\0") == b"203.0.113.77"
+
+
+@pytest.mark.integration
 def test_find_xdev_sees_the_image_files(ssh: Any) -> None:
     status, out = run(ssh("weak-1"), "find / -xdev -name sshd_config -path '*/etc/ssh/*'")
     assert (status, out) == (0, b"/etc/ssh/sshd_config\n")

@@ -88,10 +88,11 @@ def test_join_counts_days_and_who_can_log_in() -> None:
     assert users["ghost"]["inactive_days"] is None and users["ghost"]["inactive_basis"] == "no login record"
 
 
-def test_probe_prefers_the_command_and_the_target_clock() -> None:
+def test_probe_reads_the_command_where_it_ran_and_uses_the_auditor_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("hardencheck.facts.probes.lastlog.time.time", lambda: float(NOW))
     files = {"/etc/passwd": PASSWD, "/etc/shadow": SHADOW}
-    fact = parse(LastlogProbe(), files, {"lastlog": OUTPUT, "date_s": f"{NOW}\n"})
-    assert fact.data["source"] == "cmd:lastlog" and fact.data["now_source"] == "target clock (date +%s)"
+    fact = parse(LastlogProbe(), files, {"lastlog": OUTPUT, "date_s": "1\n"})  # a target's clock is not asked
+    assert fact.data["source"] == "cmd:lastlog" and fact.data["now_source"] == "auditor clock"
     support = next(u for u in fact.data["users"] if u["name"] == "support")
     assert support["inactive_days"] == 412 and support["from"] == "203.0.113.77"
     index = fact.data["users"].index(support)
@@ -122,3 +123,15 @@ def test_hostile_output_never_raises() -> None:
     parse_lastlog_output(junk, "cmd:lastlog", ParsedFact())
     parse_lastlog_binary(b"\xff" * 100, {0: "root", -1: "odd"}, "/var/log/lastlog", ParsedFact())
     assert struct.calcsize("<i32s256s") == RECORD.size == 292
+
+
+def test_the_command_is_only_run_where_the_binary_file_cannot_be_read() -> None:
+    """Most hosts have a readable /var/log/lastlog: the collector skips `lastlog` there and the probe
+    decodes the file (one process fewer per host)."""
+    (cmd,) = LastlogProbe().request({}).commands
+    assert cmd.argv == ("lastlog",) and cmd.skip_if_readable == "/var/log/lastlog"
+    content = bytearray(RECORD.size * 1001)
+    RECORD.pack_into(content, 1000 * RECORD.size, NOW - 3 * 86400, b"tty1", b"")
+    files = {"/etc/passwd": PASSWD, "/etc/shadow": SHADOW, "/var/log/lastlog": bytes(content)}
+    fact = parse(LastlogProbe(), files, {"lastlog": ("", None, "skipped")})
+    assert fact.data["source"] == "/var/log/lastlog"

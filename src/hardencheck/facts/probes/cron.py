@@ -31,7 +31,8 @@ class CronProbe(Probe):
     def request(self, options: Mapping[str, Any]) -> ProbeRequest:
         return ProbeRequest(files=tuple(FileSpec(p, max_bytes=512 * 1024)
                                         for p in (*SYSTEM, *USER, *ANACRON, *SCRIPTS)),
-                            commands=(sh_command("cron_spool", _SPOOL_CHECK, timeout=5, max_bytes=4096),))
+                            commands=(sh_command("cron_spool", _SPOOL_CHECK, timeout=5, max_bytes=4096,
+                                                        inline=True),))
 
     def parse(self, raw: RawAnswers, options: Mapping[str, Any]) -> ParsedFact:
         def expand(patterns: tuple[str, ...]) -> list[str]:

@@ -1,11 +1,13 @@
 """``lastlog``: each account's last login and how many days it has been unused.
 
-Where commands run, ``lastlog`` (shadow-utils) is the source; otherwise
-(a config directory, a host where the command is gone) the binary
-/var/log/lastlog is decoded. Accounts come from /etc/passwd and /etc/shadow
-so the fact can say which accounts can still log in. "Now" is the target's
-clock (``date +%s``) when it can run, else the auditor's, and the fact
-records which.
+The binary /var/log/lastlog is decoded where it can be read (it is read
+anyway, in the one file archive); only where it cannot (Debian 13 moved to
+lastlog2, or it is unreadable without root) is the ``lastlog`` command run
+instead (shadow-utils), which saves the target a process on most hosts.
+Accounts come from /etc/passwd and /etc/shadow so the fact can say which
+accounts can still log in. "Now" is the auditor's clock: a compromised
+target must not be able to make a dormant account look recently used by
+turning its own clock back.
 """
 
 from __future__ import annotations
@@ -29,12 +31,13 @@ _MAX_UID_RECORDS = 60000
 class LastlogProbe(Probe):
     name = "lastlog"
     description = "Last login per account (lastlog, or the binary /var/log/lastlog) and days unused."
+    pure = False  # days unused are counted up to the auditor's clock at parse time
 
     def request(self, options: Mapping[str, Any]) -> ProbeRequest:
         return ProbeRequest(
             files=(*(FileSpec(p) for p in ACCOUNT_FILES), FileSpec(LASTLOG, max_bytes=292 * _MAX_UID_RECORDS)),
-            commands=(CommandSpec("lastlog", ("lastlog",), timeout=20, max_bytes=4 * 1024 * 1024),
-                      CommandSpec("date_s", ("date", "+%s"), timeout=5, max_bytes=64)),
+            commands=(CommandSpec("lastlog", ("lastlog",), timeout=20, max_bytes=4 * 1024 * 1024,
+                                  skip_if_readable=LASTLOG),),
         )
 
     def parse(self, raw: RawAnswers, options: Mapping[str, Any]) -> ParsedFact:
@@ -44,7 +47,7 @@ class LastlogProbe(Probe):
         parsed = parse_accounts(passwd, shadow, group)
         accounts = parsed.data
         fact = ParsedFact()
-        now, now_source = _now(raw)
+        now, now_source = int(time.time()), "auditor clock"
         source, logins = self._logins(raw, accounts, fact)
         fact.data = {"users": join_accounts(accounts, logins, now, source, fact, parsed.locations), "source": source,
                      "now": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)), "now_source": now_source,
@@ -71,13 +74,3 @@ class LastlogProbe(Probe):
             fact.warnings.append(f"{LASTLOG} is larger than read; accounts with high UIDs have no record")
         uids = {u["uid"]: u["name"] for u in accounts.get("users", []) if isinstance(u.get("uid"), int)}
         return LASTLOG, parse_lastlog_binary(f.content, uids, LASTLOG, fact)
-
-
-def _now(raw: RawAnswers) -> tuple[int, str]:
-    try:
-        cmd = command_output(raw, "date_s")
-    except FactUnavailable:
-        cmd = None
-    if cmd is not None and cmd.exit_code == 0 and cmd.text.strip().isdigit():
-        return int(cmd.text.strip()), "target clock (date +%s)"
-    return int(time.time()), "auditor clock"
