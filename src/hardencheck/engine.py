@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from hardencheck.checks.evaluate import TargetContext, evaluate_check, locate
+from hardencheck.checks.model import Check
+from hardencheck.facts.cache import FactCache
 from hardencheck.facts.collect import CollectLimits, collect
-from hardencheck.facts.model import FactRecord, Location
+from hardencheck.facts.model import FactRecord
 from hardencheck.inventory.model import Target
 from hardencheck.network.session import NetworkOptions, NetworkSession, split_probes
 from hardencheck.plan import ScanPlan
 from hardencheck.results.model import CheckResult, Evidence, HostResult, Status, finding_fingerprint
-from hardencheck.results.redact import redact, redact_text
+from hardencheck.results.redact import redact, redact_record, redact_text
 from hardencheck.transport.base import Transport, TransportError
 from hardencheck.transport.directory import DirectoryTransport, PathMapping
 from hardencheck.transport.local import LocalTransport
@@ -39,6 +41,7 @@ class ScanOptions:
     ssh: SshOptions = field(default_factory=SshOptions)
     limits: CollectLimits = field(default_factory=CollectLimits)
     network: NetworkOptions = field(default_factory=NetworkOptions)
+    fact_cache: FactCache | None = field(default_factory=FactCache, compare=False)
 
 
 class HostSink(Protocol):
@@ -80,20 +83,17 @@ def evaluate_host(target: dict[str, Any], facts: dict[str, FactRecord], plan: Sc
     names = [target["id"], target.get("address", ""), *target.get("groups", [])]
     results = []
     for cid, check in plan.checks.items():
-        outcome = evaluate_check(check, facts, ctx, plan.params[cid])
-        leaves = outcome.leaves[:25]
-        evidence = [_evidence(facts[leaf.fact], leaf.path) for leaf in leaves if leaf.fact in facts]
-        if outcome.status in ("pass", "fail"):  # the other side of a comparison is evidence too
-            evidence += [_evidence(facts[f], p) for f, p in _references(check.expect) if f in facts]
-        evidence = list(dict.fromkeys(evidence))
-        observed: Any = [leaf.observed for leaf in leaves] if len(leaves) > 1 else (
-            leaves[0].observed if leaves else None)
-        expected = "; ".join(dict.fromkeys(leaf.expected for leaf in leaves))
-        reason = outcome.reason or "; ".join(dict.fromkeys(leaf.message for leaf in leaves if leaf.message))
+        key = _outcome_key(cid, check, ctx, facts)
+        verdict = plan.verdicts.get(key) if key is not None else None
+        if verdict is None:
+            verdict = _verdict(check, facts, ctx, plan.params[cid])
+            if key is not None:
+                plan.remember_verdict(key, verdict)
         result = CheckResult(
-            check_id=cid, title=check.title, severity=check.severity.value, status=Status(outcome.status),
-            reason=reason, observed=_jsonable(observed), expected=expected, evidence=evidence,
-            remediation=check.remediation, compliance={k: list(v) for k, v in check.compliance.items()},
+            check_id=cid, title=check.title, severity=check.severity.value, status=Status(verdict.status),
+            reason=verdict.reason, observed=verdict.observed, expected=verdict.expected,
+            evidence=list(verdict.evidence), remediation=check.remediation,
+            compliance={k: list(v) for k, v in check.compliance.items()},
             tags=list(check.tags), fingerprint=finding_fingerprint(cid, target["id"]),
         )
         waiver = find_waiver(plan.waivers, cid, names) if result.status == Status.FAIL else None
@@ -104,6 +104,48 @@ def evaluate_host(target: dict[str, Any], facts: dict[str, FactRecord], plan: Sc
                 result.reason = f"waived until {waiver.expires}: {waiver.justification}"
         results.append(result)
     return results
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a check concluded from a set of facts, before it is tied to a host (fingerprint, waiver)."""
+
+    status: str
+    reason: str
+    observed: Any
+    expected: str
+    evidence: tuple[Evidence, ...]
+
+
+def _verdict(check: Check, facts: dict[str, FactRecord], ctx: TargetContext, params: dict[str, Any]) -> Verdict:
+    outcome = evaluate_check(check, facts, ctx, params)
+    leaves = outcome.leaves[:25]
+    evidence = [_evidence(facts[leaf.fact], leaf.path) for leaf in leaves if leaf.fact in facts]
+    if outcome.status in ("pass", "fail"):  # the other side of a comparison is evidence too
+        evidence += [_evidence(facts[f], p) for f, p in _references(check.expect) if f in facts]
+    observed: Any = [leaf.observed for leaf in leaves] if len(leaves) > 1 else (
+        leaves[0].observed if leaves else None)
+    return Verdict(
+        status=outcome.status,
+        reason=outcome.reason or "; ".join(dict.fromkeys(leaf.message for leaf in leaves if leaf.message)),
+        observed=_jsonable(observed), expected="; ".join(dict.fromkeys(leaf.expected for leaf in leaves)),
+        evidence=tuple(dict.fromkeys(evidence)))
+
+
+def _outcome_key(cid: str, check: Check, ctx: TargetContext, facts: dict[str, FactRecord]) -> tuple[Any, ...] | None:
+    """Checks are pure functions of the target context and the facts they read: when every one of
+    those facts is a shared record (same identity = parsed from identical bytes), the verdict is
+    the same as for any host with the same identities. None when some fact has no identity."""
+    parts: list[Any] = [cid, ctx]
+    for name in check.facts:
+        rec = facts.get(name)
+        if rec is None:
+            parts.append(None)
+        elif rec.identity is None:
+            return None
+        else:
+            parts.append(rec.identity)
+    return tuple(parts)
 
 
 def _references(node: Any) -> list[tuple[str, str]]:
@@ -183,7 +225,7 @@ def collect_host(target: Target, plan: ScanPlan, options: ScanOptions,
             transport = open_transport(target, options)
             register(transport)
             transport.open()
-            collection = collect(transport, host_probes, options.limits)
+            collection = collect(transport, host_probes, options.limits, options.fact_cache)
             host.facts = collection.facts
             host.problems = collection.problems
             transport.info.privilege = collection.privilege
@@ -249,12 +291,7 @@ def _host_results(host: HostResult, host_probes: dict[str, Any], plan: ScanPlan,
 def _redact_host(host: HostResult) -> None:
     """Secrets never leave this function unredacted: facts and findings are scrubbed before any sink sees them."""
     for rec in host.facts.values():
-        rec.fact.data = redact(rec.fact.data)
-        rec.fact.warnings = redact(rec.fact.warnings)
-        rec.fact.locations = {redact_text(k): Location(redact_text(v.source), v.line, redact_text(v.excerpt))
-                              for k, v in rec.fact.locations.items()}
-        rec.sources = redact(rec.sources)
-        rec.reason = redact_text(rec.reason)
+        redact_record(rec)  # shared records were redacted once, when parsed (facts/cache.py)
     for r in host.results:
         r.observed = redact(r.observed)
         r.reason = redact_text(r.reason)

@@ -19,6 +19,10 @@ from hardencheck.profiles import Profile
 from hardencheck.waivers import Waiver
 
 
+#: Remembered verdicts per run before the memo starts over (a few MB at most).
+MAX_VERDICTS = 50_000
+
+
 @dataclass(frozen=True)
 class ScanPlan:
     checks: dict[str, Check]
@@ -27,6 +31,13 @@ class ScanPlan:
     profile: Profile
     waivers: list[Waiver] = field(default_factory=list)
     today: dt.date = field(default_factory=dt.date.today)
+    verdicts: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+    """Verdicts already reached from shared facts (engine.evaluate_host), bounded by MAX_VERDICTS."""
+
+    def remember_verdict(self, key: tuple[Any, ...], verdict: Any) -> None:
+        if len(self.verdicts) >= MAX_VERDICTS:  # a fleet of all-different hosts: start over, stay bounded
+            self.verdicts.clear()
+        self.verdicts[key] = verdict
 
     @property
     def checks_sha256(self) -> str:

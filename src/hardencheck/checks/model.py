@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ class Check:
     source_file: str = ""
     sha256: str = ""
 
-    @property
+    @functools.cached_property
     def facts(self) -> tuple[str, ...]:
         """Every probe this check reads (the collector gathers exactly these)."""
         found: list[str] = []

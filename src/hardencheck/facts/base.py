@@ -36,6 +36,9 @@ class Probe(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str]
+    pure: ClassVar[bool] = True
+    """``parse`` depends only on the raw answers and options, so hosts returning identical answers
+    may share one parsed fact (facts/cache.py). False for a probe that also reads the clock."""
 
     @abstractmethod
     def request(self, options: Mapping[str, Any]) -> ProbeRequest:

@@ -10,8 +10,10 @@ from typing import Any
 
 from hardencheck.facts.base import DerivedProbe, FactUnavailable, Probe
 from hardencheck.facts.batch import CollectorScript
+from hardencheck.facts.cache import FactCache
 from hardencheck.facts.model import FactRecord
 from hardencheck.facts.raw import CommandSpec, FileSpec, RawAnswers, RawBundle, RawCommand, RawFile
+from hardencheck.results.redact import redact_record
 from hardencheck.transport.base import Transport
 
 
@@ -33,8 +35,10 @@ class Collection:
 
 
 def collect(transport: Transport, probes: Mapping[str, tuple[Probe, Mapping[str, Any]]],
-            limits: CollectLimits) -> Collection:
-    """Run the probes' requests as one script (or file reads for a directory) and parse each answer."""
+            limits: CollectLimits, cache: FactCache | None = None) -> Collection:
+    """Run the probes' requests as one script (or file reads for a directory) and parse each answer.
+
+    Every record comes back redacted; with a ``cache``, hosts returning identical answers share one."""
     requests = {name: probe.request(opts) for name, (probe, opts) in probes.items()}
     files = [f for r in requests.values() for f in r.files]
     commands = [c for r in requests.values() for c in r.commands]
@@ -57,8 +61,21 @@ def collect(transport: Transport, probes: Mapping[str, tuple[Probe, Mapping[str,
         bundle = read_directly(transport, files, commands)
     uid = bundle.meta.get("uid", "").strip()
     privilege = None if not uid else ("root" if uid == "0" else "user")
-    facts = {name: _parse_one(name, probe, opts, RawAnswers(bundle, requests[name]))
-             for name, (probe, opts) in probes.items() if not isinstance(probe, DerivedProbe)}
+    facts: dict[str, FactRecord] = {}
+    for name, (probe, opts) in probes.items():
+        if isinstance(probe, DerivedProbe):
+            continue
+        answers = RawAnswers(bundle, requests[name])
+
+        def parse(name: str = name, probe: Probe = probe, opts: Mapping[str, Any] = opts,
+                  answers: RawAnswers = answers) -> tuple[FactRecord, set[str]]:
+            record = redact_record(_parse_one(name, probe, opts, answers))
+            return record, {*answers.used_files, *("cmd:" + k for k in answers.used_commands)}
+
+        if cache is not None and transport.can_execute and probe.pure:
+            facts[name] = cache.get_or_parse(name, opts, requests[name], bundle, parse)
+        else:
+            facts[name] = parse()[0]
     if not transport.can_execute:
         _unmanaged_is_not_applicable(facts)
     facts.update(derive_facts(facts, probes))

@@ -69,9 +69,16 @@ class FactRecord:
     reason: str = ""
     fact: ParsedFact = field(default_factory=ParsedFact)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    identity: str | None = field(default=None, compare=False, repr=False)
+    """Digest of the inputs it was parsed from, when it is shared between hosts (facts/cache.py);
+    such a record is redacted before it is shared and never changed afterwards."""
+    redacted: bool = field(default=False, compare=False, repr=False)
+    _as_dict: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        if self._as_dict is not None:
+            return self._as_dict
+        out = {
             "status": self.status,
             "reason": self.reason,
             "data": self.fact.data,
@@ -79,6 +86,9 @@ class FactRecord:
             "warnings": self.fact.warnings,
             "sources": self.sources,
         }
+        if self.identity is not None:  # shared and final: every host's document reuses one dict
+            self._as_dict = out
+        return out
 
     @classmethod
     def from_dict(cls, name: str, raw: dict[str, Any]) -> "FactRecord":

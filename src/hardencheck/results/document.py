@@ -64,7 +64,12 @@ def summarise(hosts: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 class RunWriter:
-    """Owns one run folder; the only place that writes results (reporters stay pure)."""
+    """Owns one run folder; the only place that writes results (reporters stay pure).
+
+    Each host is encoded to JSON once, for the journal; ``run.json`` is then assembled from the
+    journal's lines instead of encoding every host a second time. Facts shared between hosts
+    (facts/cache.py) are encoded once per run.
+    """
 
     def __init__(self, out_dir: Path, run_id: str, header: dict[str, Any]):
         self.run_id = run_id
@@ -72,13 +77,18 @@ class RunWriter:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.header = header
         self.hosts: list[dict[str, Any]] = []
-        self._journal = open(self.dir / "hosts.jsonl", "a", encoding="utf-8")
+        self._journal = open(self.dir / "hosts.jsonl", "ab")
+        self._offset = self._journal.tell()
+        self._lines: list[tuple[str, int, int]] = []  # (target id, offset, length) of each host's line
         self._last_sync = 0.0
 
     def add_host(self, host: HostResult) -> None:
-        doc = host.to_dict()
+        doc, line = host_json(host)
         self.hosts.append(doc)
-        self._journal.write(json.dumps(doc, sort_keys=True, default=str) + "\n")
+        data = line.encode("utf-8") + b"\n"
+        self._journal.write(data)
+        self._lines.append((str(doc["target"]["id"]), self._offset, len(data) - 1))
+        self._offset += len(data)
         self._journal.flush()  # survives the process being killed
         now = time.monotonic()
         if now - self._last_sync >= 1.0:  # and, at most a second later, the machine losing power
@@ -99,17 +109,39 @@ class RunWriter:
             "unfinished_targets": unfinished,
             "warnings": warnings,
             "summary": summarise(self.hosts),
-            "hosts": sorted(self.hosts, key=lambda h: h["target"]["id"]),
         }
         path = self.dir / "run.json"
         tmp = path.with_suffix(".json.tmp")
-        # Compact on purpose: json's C encoder is only used without indent; a 1,000-host run would
-        # otherwise spend most of a minute here. `jq .` pretty-prints it.
-        tmp.write_text(json.dumps(doc, separators=(",", ":"), default=str), encoding="utf-8")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
+        # Compact on purpose: json's C encoder is only used without indent. `jq .` pretty-prints it.
+        head = json.dumps(doc, separators=(",", ":"), default=str)
+        with open(self.dir / "hosts.jsonl", "rb") as journal, open(tmp, "wb") as out:
+            out.write(head[:-1].encode("utf-8") + b',"hosts":[')
+            for n, (_, offset, length) in enumerate(sorted(self._lines, key=lambda x: x[0])):
+                journal.seek(offset)
+                out.write((b"," if n else b"") + journal.read(length))
+            out.write(b"]}")
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, path)
         return path
+
+
+def host_json(host: HostResult) -> tuple[dict[str, Any], str]:
+    """The host's document and its JSON text (keys sorted); a shared fact's text is encoded once."""
+    doc = host.to_dict()
+    rest = json.dumps({k: v for k, v in doc.items() if k != "facts"}, sort_keys=True, default=str)
+    facts = ", ".join(f"{json.dumps(name)}: {_fact_json(host.facts[name], raw)}" for name, raw in doc["facts"].items())
+    return doc, f'{rest[:-1]}, "facts": {{{facts}}}}}'
+
+
+def _fact_json(record: FactRecord, raw: dict[str, Any]) -> str:
+    cached = record.__dict__.get("_json")
+    if cached is not None:
+        return cached
+    text = json.dumps(raw, sort_keys=True, default=str)
+    if record.identity is not None:  # shared between hosts and final (redacted before it was shared)
+        record.__dict__["_json"] = text
+    return text
 
 
 def run_header(plan: ScanPlan, command: list[str], started: str) -> dict[str, Any]:

@@ -9,9 +9,12 @@ results, logs, reports or the store.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hardencheck.facts.parsers.pan import luhn_ok, mask
+
+if TYPE_CHECKING:
+    from hardencheck.facts.model import FactRecord
 
 _CRYPT = re.compile(r"\$(?:1|2[abxy]?|5|6|y|gy|7|sha1|md5)\$[./A-Za-z0-9$=,+-]{8,}")
 # Card numbers start with 2 (Mastercard 2221-2720, Mir), 3-6 (Amex, Visa, Mastercard, Discover, JCB,
@@ -73,3 +76,19 @@ def terminal_safe(text: str, limit: int = 500) -> str:
     """Escape control characters (ANSI sequences included) before anything from a target hits a terminal."""
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def redact_record(rec: "FactRecord") -> "FactRecord":
+    """Scrub one fact record in place (data, warnings, locations, sources, reason) and mark it done."""
+    from hardencheck.facts.model import Location
+
+    if rec.redacted:
+        return rec
+    rec.fact.data = redact(rec.fact.data)
+    rec.fact.warnings = redact(rec.fact.warnings)
+    rec.fact.locations = {redact_text(k): Location(redact_text(v.source), v.line, redact_text(v.excerpt))
+                          for k, v in rec.fact.locations.items()}
+    rec.sources = redact(rec.sources)
+    rec.reason = redact_text(rec.reason)
+    rec.redacted = True
+    return rec
