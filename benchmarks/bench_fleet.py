@@ -33,6 +33,29 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))] if ordered else 0.0
 
 
+class CpuMeter:
+    """CPU seconds spent from now on: by this process (the auditor), and by everything else on the
+    machine (the fleet: sshd and what runs under it), from /proc/stat. The benchmark machine is
+    otherwise idle, so "the rest" is the targets' cost, which real targets pay on their own CPUs."""
+
+    def __init__(self) -> None:
+        self.own0, self.busy0 = self._own(), self._busy()
+
+    @staticmethod
+    def _own() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    @staticmethod
+    def _busy() -> float:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # minus idle and iowait
+
+    def read(self) -> dict[str, float]:
+        own = self._own() - self.own0
+        return {"auditor_cpu": own, "rest_cpu": max(0.0, self._busy() - self.busy0 - own)}
+
+
 def worker_hardencheck(addresses: list[str], known_hosts: str, key: str, parallel: int, profile: str) -> dict:
     from hardencheck.commands.config import load_plan
     from hardencheck.engine import ScanOptions, run_scan
@@ -52,12 +75,14 @@ def worker_hardencheck(addresses: list[str], known_hosts: str, key: str, paralle
     out = Path(tempfile.mkdtemp(prefix="hc-bench-"))
     writer = RunWriter(out, new_run_id(), run_header(plan, ["bench"], ""))
     targets = [parse_target_spec(f"root@{a}") for a in addresses]
+    meter = CpuMeter()
     started = time.monotonic()
     outcome = run_scan(targets, plan, options, writer)
-    elapsed = time.monotonic() - started
     writer.finish(complete=True, interrupted=False, unfinished=[], warnings=[])
+    elapsed = time.monotonic() - started
     hosts = outcome.finished
     return {
+        **meter.read(), "cache_hits": options.fact_cache.hits, "cache_misses": options.fact_cache.misses,
         "elapsed": elapsed, "hosts": len(hosts), "ok": sum(h.status == "ok" for h in hosts),
         "latencies": [h.duration for h in hosts],
         "checks": sum(1 for r in hosts[0].results if r.status.value != "skipped") if hosts else 0,
@@ -86,10 +111,11 @@ def worker_floor(addresses: list[str], known_hosts: str, key: str, parallel: int
         client.close()
         return time.monotonic() - t0
 
+    meter = CpuMeter()
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         latencies = list(pool.map(one, addresses))
-    return {"elapsed": time.monotonic() - started, "hosts": len(latencies), "ok": len(latencies),
+    return {**meter.read(), "elapsed": time.monotonic() - started, "hosts": len(latencies), "ok": len(latencies),
             "latencies": latencies, "channels": [1] * len(latencies), "checks": 0, "errors": []}
 
 
@@ -122,7 +148,7 @@ def main() -> None:
     from fleet import Fleet
 
     header = (f"{'run':<12} {'N':>4} {'ok':>4} {'checks':>6} {'hosts/s':>8} {'mean ms':>8} {'p95 ms':>8} "
-              f"{'chan/host':>9} {'peak RSS MB':>11}")
+              f"{'chan/host':>9} {'peak RSS MB':>11} {'auditor CPU ms/host':>19} {'target CPU ms/host':>18}")
     print(f"profile {args.profile}, {args.parallel} workers, {os.cpu_count()} cores\n{header}", flush=True)
     rows = []
     fleet = Fleet(Path(tempfile.mkdtemp(prefix="hc-bench-fleet-")), base=args.base)
@@ -138,17 +164,22 @@ def main() -> None:
                 row = {"kind": kind, "n": n, "hosts_per_s": r["hosts"] / r["elapsed"], "ok": r["ok"],
                        "mean_ms": 1000 * sum(lat) / len(lat), "p95_ms": 1000 * _p95(lat),
                        "channels_per_host": sum(r["channels"]) / len(r["channels"]),
-                       "peak_rss_mb": r["peak_rss_mb"], "checks": r["checks"], "errors": r["errors"]}
+                       "peak_rss_mb": r["peak_rss_mb"], "checks": r["checks"], "errors": r["errors"],
+                       "auditor_ms": 1000 * r["auditor_cpu"] / r["hosts"], "rest_ms": 1000 * r["rest_cpu"] / r["hosts"]}
                 rows.append(row)
                 print(f"{kind:<12} {n:>4} {row['ok']:>4} {row['checks']:>6} {row['hosts_per_s']:>8.1f} "
                       f"{row['mean_ms']:>8.0f} {row['p95_ms']:>8.0f} {row['channels_per_host']:>9.1f} "
-                      f"{row['peak_rss_mb']:>11.0f}", flush=True)
+                      f"{row['peak_rss_mb']:>11.0f} {row['auditor_ms']:>19.0f} {row['rest_ms']:>18.0f}", flush=True)
+                if "cache_hits" in r:
+                    print(f"{'':<12} facts parsed {r['cache_misses']}, shared {r['cache_hits']} "
+                          f"(hosts alternate the weak and hardened images)", flush=True)
                 if row["errors"]:
                     print(f"{'':<12} errors: {row['errors']}", flush=True)
             floor = next(r for r in rows if r["kind"] == "floor" and r["n"] == n)
             hc = rows[-1]
             print(f"N={n}: hardencheck / floor throughput = {hc['hosts_per_s'] / floor['hosts_per_s']:.2f} "
-                  f"(target >= 0.8)", flush=True)
+                  f"(target >= 0.8); auditor CPU per host = {hc['auditor_ms'] / floor['auditor_ms']:.2f} x the "
+                  f"floor's", flush=True)
     finally:
         try:
             fleet.stop()
