@@ -15,6 +15,7 @@ target, and programs start faster without loading a locale.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import secrets
@@ -83,6 +84,8 @@ fi
 _RESULT_SLACK = 128
 
 _FRAME_RE = re.compile(rb"\n@@HC:([0-9a-f]{32}):([^\n]*)\n")
+#: Stands for the nonce in a cached script template (never a valid nonce: not hex).
+_NONCE_SLOT = "@@NONCE@@"
 
 
 class CollectorScript:
@@ -98,7 +101,11 @@ class CollectorScript:
         self.commands = sorted({c.key: c for c in commands}.values(), key=lambda c: c.key)
 
     def render(self) -> str:
-        lines = [_PREAMBLE.format(nonce=self.nonce)]
+        """The script; the nonce is its only per-host part, so the rest is built once per spec set."""
+        return _render_template(tuple(self.files), tuple(self.commands)).replace(_NONCE_SLOT, self.nonce, 1)
+
+    def _render(self) -> str:
+        lines = [_PREAMBLE.format(nonce=_NONCE_SLOT)]
         for i, spec in enumerate(self.files):
             if spec.is_glob:
                 d, pattern = spec.path.rsplit("/", 1)
@@ -217,6 +224,14 @@ class CollectorScript:
         cmd.truncated = len(cmd.stdout) >= cap or cmd.exit_code == 141
         cmd.stdout = cmd.stdout[:cap]
         cmd.status = "timeout" if cmd.exit_code in TIMEOUT_CODES else "ok"
+
+
+@functools.lru_cache(maxsize=16)
+def _render_template(files: tuple[FileSpec, ...], commands: tuple[CommandSpec, ...]) -> str:
+    """Every host of a run gets the same script but for its nonce: render it once."""
+    script = CollectorScript.__new__(CollectorScript)
+    script.files, script.commands = list(files), list(commands)
+    return script._render()
 
 
 def _untar(stream: bytes, bundle: RawBundle) -> dict[str, tuple[bytes, bool]]:
