@@ -243,3 +243,15 @@ def test_unreadable_locations_and_sshd_t_naming_unsearched_patterns() -> None:
     huge = "authorizedkeysfile " + " ".join(["none"] * 100000 + ["x"]) + "\n"
     with pytest.raises(FactUnavailable, match="not searched"):
         _probe_parse(_frames(*PATS, "listed:0"), huge)
+
+
+@needs_awk
+def test_a_nul_byte_after_a_key_does_not_hide_it(tmp_path: Path) -> None:
+    """sshd reads a keys line as a C string, so `key\\0junk` authorizes the key: so must the audit."""
+    alice = _home(tmp_path, "alice", {})
+    (Path(alice) / ".ssh").mkdir(parents=True)
+    (Path(alice) / ".ssh" / "authorized_keys").write_bytes(f"ssh-ed25519 {ED} hidden".encode() + b"\x00junk\n")
+    out = _run_script(tmp_path, f"alice:x:1000:1000::{alice}:/bin/sh\n", "")
+    fact, _ = _probe_parse(out, "authorizedkeysfile .ssh/authorized_keys\n")
+    assert [(k["fingerprint"], k["comment"]) for k in fact.data["keys"]] == [(ED_FP, "hidden")]
+    assert any("NUL byte" in w for w in fact.warnings)
