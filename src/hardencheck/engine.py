@@ -54,7 +54,7 @@ class ProgressHook(Protocol):
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def open_transport(target: Target, options: ScanOptions) -> Transport:
@@ -141,10 +141,12 @@ def _outcome_key(cid: str, check: Check, ctx: TargetContext, facts: dict[str, Fa
         rec = facts.get(name)
         if rec is None:
             parts.append(None)
-        elif rec.identity is None:
-            return None
-        else:
+        elif rec.identity is not None:
             parts.append(rec.identity)
+        elif rec.status != "ok":  # a missing fact: the verdict reads only its status and reason
+            parts.append((rec.status, rec.reason))
+        else:
+            return None
     return tuple(parts)
 
 

@@ -18,7 +18,6 @@ from hardencheck.facts.base import Probe
 from hardencheck.profiles import Profile
 from hardencheck.waivers import Waiver
 
-
 #: Remembered verdicts per run before the memo starts over (a few MB at most).
 MAX_VERDICTS = 50_000
 

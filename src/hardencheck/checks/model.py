@@ -64,7 +64,7 @@ class Check:
         return tuple(dict.fromkeys(found))
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any], source_file: str = "") -> "Check":
+    def from_dict(cls, raw: dict[str, Any], source_file: str = "") -> Check:
         applies = raw.get("applies_to") or {}
         params = raw.get("parameters") or {}
         return cls(

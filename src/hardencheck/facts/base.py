@@ -66,7 +66,7 @@ class DerivedProbe(Probe):
         raise FactUnavailable(f"{self.name} is derived from other facts, not collected")
 
     @abstractmethod
-    def derive(self, facts: Mapping[str, "FactRecord"], options: Mapping[str, Any]) -> ParsedFact:
+    def derive(self, facts: Mapping[str, FactRecord], options: Mapping[str, Any]) -> ParsedFact:
         """Compute the fact from ``facts`` (each named in ``derived_from``); raise FactUnavailable if it cannot."""
 
 

@@ -29,7 +29,7 @@ class Location:
         return {"source": self.source, "line": self.line, "excerpt": self.excerpt}
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> "Location":
+    def from_dict(cls, raw: dict[str, Any]) -> Location:
         return cls(source=str(raw.get("source", "")), line=raw.get("line"), excerpt=str(raw.get("excerpt", "")))
 
 
@@ -91,7 +91,7 @@ class FactRecord:
         return out
 
     @classmethod
-    def from_dict(cls, name: str, raw: dict[str, Any]) -> "FactRecord":
+    def from_dict(cls, name: str, raw: dict[str, Any]) -> FactRecord:
         fact = ParsedFact(
             data=raw.get("data") or {},
             locations={k: Location.from_dict(v) for k, v in (raw.get("locations") or {}).items()},

@@ -25,7 +25,7 @@ from hardencheck.results.model import SCHEMA_VERSION, HostResult
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
@@ -103,7 +103,7 @@ class RunWriter:
             "schema_version": SCHEMA_VERSION,
             "run_id": self.run_id,
             **self.header,
-            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             "complete": complete,
             "interrupted": interrupted,
             "unfinished_targets": unfinished,

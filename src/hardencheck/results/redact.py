@@ -78,7 +78,7 @@ def terminal_safe(text: str, limit: int = 500) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def redact_record(rec: "FactRecord") -> "FactRecord":
+def redact_record(rec: FactRecord) -> FactRecord:
     """Scrub one fact record in place (data, warnings, locations, sources, reason) and mark it done."""
     from hardencheck.facts.model import Location
 
