@@ -134,8 +134,9 @@ def _verdict(check: Check, facts: dict[str, FactRecord], ctx: TargetContext, par
 
 def _outcome_key(cid: str, check: Check, ctx: TargetContext, facts: dict[str, FactRecord]) -> tuple[Any, ...] | None:
     """Checks are pure functions of the target context and the facts they read: when every one of
-    those facts is a shared record (same identity = parsed from identical bytes), the verdict is
-    the same as for any host with the same identities. None when some fact has no identity."""
+    those facts is a shared record (same identity = parsed from identical bytes) or is missing
+    (then only its status and reason count), the verdict is the same as for any host with the
+    same key. None when some fact was gathered but is this host's alone (no identity)."""
     parts: list[Any] = [cid, ctx]
     for name in check.facts:
         rec = facts.get(name)
