@@ -110,34 +110,6 @@ class CollectorScript:
         """The script; the nonce is its only per-host part, so the rest is built once per spec set."""
         return _render_template(tuple(self.files), tuple(self.commands)).replace(_NONCE_SLOT, self.nonce, 1)
 
-    def _render(self) -> str:
-        lines = [_PREAMBLE.format(nonce=_NONCE_SLOT), "hc_main() {"]
-        for i, spec in enumerate(self.files):
-            if spec.is_glob:
-                d, pattern = spec.path.rsplit("/", 1)
-                lines.append(f'for hc_f in {shlex.quote(d)}/{_safe_glob(pattern)}; do hc_st {i} "$hc_f" glob '
-                             f'&& set -- "$@" "$hc_f"; done')
-            else:
-                q = shlex.quote(spec.path)
-                lines.append(f"hc_st {i} {q} && set -- \"$@\" {q}")
-        largest = max((f.max_bytes for f in self.files), default=0)
-        total = min(MAX_FILES_BYTES, sum(f.max_bytes for f in self.files) + 1024 * len(self.files))
-        lines.append(_READ_FILES.format(total=total, per_file=largest))
-        for i, cmd in enumerate(self.commands):
-            if cmd.inline and len(cmd.argv) >= 3 and cmd.argv[:2] == ("sh", "-c"):
-                lines.append(f'hc_frame "C:{i}:run"\n( set -- {shlex.join(cmd.argv[4:])}\n{cmd.argv[2]}\n'
-                             f') </dev/null 2>/dev/null\nhc_frame "R:{i}:$?"')
-            else:
-                run = f"hc_cmd {i} {int(cmd.timeout)} {cmd.max_bytes + _RESULT_SLACK} {shlex.join(cmd.argv)}"
-                if cmd.skip_if_readable:
-                    q = shlex.quote(cmd.skip_if_readable)
-                    run = f'if [ -f {q} ] && [ -r {q} ]; then hc_frame "C:{i}:skipped"; else {run}; fi'
-                lines.append(run)
-        lines.append('hc_frame "E:end"')
-        lines.append("}")
-        lines.append(_RUN_MAIN)
-        return "\n".join(lines) + "\n"
-
     def parse(self, stdout: bytes) -> RawBundle:
         """Split framed output back into files and commands; anything odd becomes a recorded problem."""
         bundle = RawBundle()
@@ -236,10 +208,33 @@ class CollectorScript:
 
 @functools.lru_cache(maxsize=16)
 def _render_template(files: tuple[FileSpec, ...], commands: tuple[CommandSpec, ...]) -> str:
-    """Every host of a run gets the same script but for its nonce: render it once."""
-    script = CollectorScript.__new__(CollectorScript)
-    script.files, script.commands = list(files), list(commands)
-    return script._render()
+    """Every host of a run gets the same script but for its nonce: rendered once, nonce as a slot."""
+    lines = [_PREAMBLE.format(nonce=_NONCE_SLOT), "hc_main() {"]
+    for i, spec in enumerate(files):
+        if spec.is_glob:
+            d, pattern = spec.path.rsplit("/", 1)
+            lines.append(f'for hc_f in {shlex.quote(d)}/{_safe_glob(pattern)}; do hc_st {i} "$hc_f" glob '
+                         f'&& set -- "$@" "$hc_f"; done')
+        else:
+            q = shlex.quote(spec.path)
+            lines.append(f"hc_st {i} {q} && set -- \"$@\" {q}")
+    largest = max((f.max_bytes for f in files), default=0)
+    total = min(MAX_FILES_BYTES, sum(f.max_bytes for f in files) + 1024 * len(files))
+    lines.append(_READ_FILES.format(total=total, per_file=largest))
+    for i, cmd in enumerate(commands):
+        if cmd.inline and len(cmd.argv) >= 3 and cmd.argv[:2] == ("sh", "-c"):
+            lines.append(f'hc_frame "C:{i}:run"\n( set -- {shlex.join(cmd.argv[4:])}\n{cmd.argv[2]}\n'
+                         f') </dev/null 2>/dev/null\nhc_frame "R:{i}:$?"')
+        else:
+            run = f"hc_cmd {i} {int(cmd.timeout)} {cmd.max_bytes + _RESULT_SLACK} {shlex.join(cmd.argv)}"
+            if cmd.skip_if_readable:
+                q = shlex.quote(cmd.skip_if_readable)
+                run = f'if [ -f {q} ] && [ -r {q} ]; then hc_frame "C:{i}:skipped"; else {run}; fi'
+            lines.append(run)
+    lines.append('hc_frame "E:end"')
+    lines.append("}")
+    lines.append(_RUN_MAIN)
+    return "\n".join(lines) + "\n"
 
 
 def _untar(stream: bytes, bundle: RawBundle) -> dict[str, tuple[bytes, bool]]:

@@ -14,10 +14,8 @@ costs one digest per probe and nothing else.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
-import posixpath
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -77,13 +75,8 @@ def answer_digest(name: str, options_text: bytes, request: ProbeRequest,
     h.update(options_text + b"\0")
     h.update(b"meta\0" if bundle.meta else b"nometa\0")  # host vs config directory changes some parsers
     covered: set[str] = set()
-    by_dir = bundle.paths_by_dir()
     for spec in request.files:
-        if spec.is_glob:
-            paths = [p for p in by_dir.get(posixpath.dirname(spec.path), ()) if fnmatch.fnmatchcase(p, spec.path)]
-        else:
-            paths = [spec.path]
-        for path in paths:
+        for path in bundle.glob(spec.path) if spec.is_glob else [spec.path]:
             f = bundle.files.get(path)
             covered.add(path)
             if f is None:

@@ -8,6 +8,7 @@ carry evidence an auditor can check without trusting us.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +75,7 @@ class FactRecord:
     such a record is redacted before it is shared and never changed afterwards."""
     redacted: bool = field(default=False, compare=False, repr=False)
     _as_dict: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    _as_json: str | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         if self._as_dict is not None:
@@ -89,6 +91,15 @@ class FactRecord:
         if self.identity is not None:  # shared and final: every host's document reuses one dict
             self._as_dict = out
         return out
+
+    def to_json(self) -> str:
+        """``to_dict`` as JSON (keys sorted); a shared record is encoded once for all its hosts."""
+        if self._as_json is not None:
+            return self._as_json
+        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        if self.identity is not None:
+            self._as_json = text
+        return text
 
     @classmethod
     def from_dict(cls, name: str, raw: dict[str, Any]) -> FactRecord:

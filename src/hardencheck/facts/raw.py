@@ -111,17 +111,17 @@ class RawBundle:
     commands: dict[str, RawCommand] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    _by_dir: tuple[int, dict[str, list[str]]] | None = field(default=None, init=False, repr=False, compare=False)
 
-    def paths_by_dir(self) -> dict[str, list[str]]:
-        """Returned file paths grouped by directory, sorted (built once: globs over many files stay cheap)."""
-        index = self.__dict__.get("_by_dir")
-        if index is None or index[0] != len(self.files):
+    def glob(self, pattern: str) -> list[str]:
+        """Returned paths matching ``pattern`` (a glob in the last segment only), whatever their
+        status, sorted like sh. Paths are grouped by directory once, so many globs stay cheap."""
+        if self._by_dir is None or self._by_dir[0] != len(self.files):  # rebuilt if files were added
             grouped: dict[str, list[str]] = {}
             for path in sorted(self.files):
                 grouped.setdefault(posixpath.dirname(path), []).append(path)
-            index = (len(self.files), grouped)
-            self.__dict__["_by_dir"] = index
-        return index[1]
+            self._by_dir = (len(self.files), grouped)
+        return [p for p in self._by_dir[1].get(posixpath.dirname(pattern), ()) if fnmatch.fnmatchcase(p, pattern)]
 
 
 class RawAnswers:
@@ -146,9 +146,7 @@ class RawAnswers:
 
     def glob(self, pattern: str) -> list[str]:
         """Paths of files the target returned that match ``pattern`` (sorted, like sh)."""
-        files = self.bundle.files
-        found = [p for p in self.bundle.paths_by_dir().get(posixpath.dirname(pattern), ())
-                 if files[p].status == "ok" and fnmatch.fnmatchcase(p, pattern)]
+        found = [p for p in self.bundle.glob(pattern) if self.bundle.files[p].status == "ok"]
         for p in found:
             self.used_files[p] = self.bundle.files[p]
         return found

@@ -130,18 +130,8 @@ def host_json(host: HostResult) -> tuple[dict[str, Any], str]:
     """The host's document and its JSON text (keys sorted); a shared fact's text is encoded once."""
     doc = host.to_dict()
     rest = json.dumps({k: v for k, v in doc.items() if k != "facts"}, sort_keys=True, default=str)
-    facts = ", ".join(f"{json.dumps(name)}: {_fact_json(host.facts[name], raw)}" for name, raw in doc["facts"].items())
+    facts = ", ".join(f"{json.dumps(name)}: {host.facts[name].to_json()}" for name in doc["facts"])
     return doc, f'{rest[:-1]}, "facts": {{{facts}}}}}'
-
-
-def _fact_json(record: FactRecord, raw: dict[str, Any]) -> str:
-    cached = record.__dict__.get("_json")
-    if cached is not None:
-        return cached
-    text = json.dumps(raw, sort_keys=True, default=str)
-    if record.identity is not None:  # shared between hosts and final (redacted before it was shared)
-        record.__dict__["_json"] = text
-    return text
 
 
 def run_header(plan: ScanPlan, command: list[str], started: str) -> dict[str, Any]:

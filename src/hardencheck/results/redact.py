@@ -9,12 +9,10 @@ results, logs, reports or the store.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from hardencheck.facts.model import FactRecord, Location
 from hardencheck.facts.parsers.pan import luhn_ok, mask
-
-if TYPE_CHECKING:
-    from hardencheck.facts.model import FactRecord
 
 _CRYPT = re.compile(r"\$(?:1|2[abxy]?|5|6|y|gy|7|sha1|md5)\$[./A-Za-z0-9$=,+-]{8,}")
 # Card numbers start with 2 (Mastercard 2221-2720, Mir), 3-6 (Amex, Visa, Mastercard, Discover, JCB,
@@ -80,8 +78,6 @@ def terminal_safe(text: str, limit: int = 500) -> str:
 
 def redact_record(rec: FactRecord) -> FactRecord:
     """Scrub one fact record in place (data, warnings, locations, sources, reason) and mark it done."""
-    from hardencheck.facts.model import Location
-
     if rec.redacted:
         return rec
     rec.fact.data = redact(rec.fact.data)
